@@ -1,0 +1,148 @@
+package io.sluice.core.scheduling;
+
+import io.sluice.core.config.SluiceConfig.PoolConfig;
+import io.sluice.core.engine.EngineProbe;
+import io.sluice.core.task.EngineKind;
+import io.sluice.core.task.Priority;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A pool: one model on a device mask served by replicas of one engine (SPEC POOL-1), with its bounded fair
+ * queue (ADM-4, SCH-1). Every mutable field is guarded by {@code this} (the pool lock).
+ */
+public final class Pool {
+    private final PoolConfig config;
+    private final List<Replica> replicas;
+    private final FairQueue<TaskRun> queue;
+    private final Map<String, TaskRun> running = new HashMap<>();
+    private final ServiceEstimator estimator = new ServiceEstimator();
+    private volatile boolean draining;
+
+    Pool(PoolConfig config, List<Replica> replicas, ToDoubleFunction<FairQueue.FlowKey> weights) {
+        this.config = config;
+        this.replicas = List.copyOf(replicas);
+        this.queue = new FairQueue<>(weights);
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public String model() {
+        return config.model();
+    }
+
+    public EngineKind engine() {
+        return config.engine();
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    public List<Replica> replicas() {
+        return replicas;
+    }
+
+    public ServiceEstimator estimator() {
+        return estimator;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    void draining(boolean d) {
+        this.draining = d;
+    }
+
+    /** Context limit: the configured one, else the smallest a Ready replica reports, else null. */
+    public Integer ctxMax() {
+        if (config.ctxMax() != null) {
+            return config.ctxMax();
+        }
+        return replicas.stream()
+                .filter(r -> r.state() == ReplicaState.READY && r.probe() != null)
+                .map(r -> r.probe().ctxMax())
+                .filter(c -> c > 0)
+                .min(Integer::compare)
+                .orElse(null);
+    }
+
+    public boolean ready() {
+        return !draining && replicas.stream().anyMatch(r -> r.state() == ReplicaState.READY);
+    }
+
+    /** Whether some replica may still become ready on its own (POOL_UNREADY rather than POOL_UNAVAILABLE). */
+    public boolean warmingUp() {
+        return replicas.stream().anyMatch(r -> r.state().warmingUp());
+    }
+
+    public synchronized int queueDepth() {
+        return queue.size();
+    }
+
+    public synchronized int queueDepth(Priority p) {
+        return queue.size(p);
+    }
+
+    public synchronized int runningCount() {
+        return running.size();
+    }
+
+    public synchronized int readySlots() {
+        return replicas.stream().filter(r -> r.state() == ReplicaState.READY).mapToInt(Replica::slots).sum();
+    }
+
+    public synchronized int freeSlots() {
+        return replicas.stream().mapToInt(Replica::freeSlots).sum();
+    }
+
+    /** Load used to pick among pools serving the same model: waiting plus running per ready slot. */
+    synchronized double load() {
+        int slots = readySlots();
+        return slots == 0 ? Double.MAX_VALUE : (double) (queue.size() + running.size()) / slots;
+    }
+
+    // --- under the pool lock ---
+
+    FairQueue<TaskRun> queue() {
+        return queue;
+    }
+
+    Map<String, TaskRun> runningTasks() {
+        return running;
+    }
+
+    /**
+     * Least-loaded Ready replica with a free slot (SCH-6): most free slots first, then fewest in flight,
+     * ties broken by replica id so placement is deterministic. Replicas in {@code exclude} are skipped.
+     */
+    Optional<Replica> place(java.util.Set<String> exclude) {
+        List<Replica> candidates = new ArrayList<>();
+        for (Replica r : replicas) {
+            if (r.freeSlots() > 0 && !exclude.contains(r.id())) {
+                candidates.add(r);
+            }
+        }
+        return candidates.stream()
+                .min(Comparator.comparingInt((Replica r) -> -r.freeSlots())
+                        .thenComparingInt(Replica::inFlight)
+                        .thenComparing(Replica::id));
+    }
+
+    /** The engine version and digest the replica set agrees on: those of the first Ready replica by id. */
+    EngineProbe referenceProbe(Replica except) {
+        return replicas.stream()
+                .filter(r -> r != except && r.state() == ReplicaState.READY && r.probe() != null)
+                .min(Comparator.comparing(Replica::id))
+                .map(Replica::probe)
+                .orElse(null);
+    }
+}

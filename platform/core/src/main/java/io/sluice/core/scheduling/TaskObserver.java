@@ -1,0 +1,34 @@
+package io.sluice.core.scheduling;
+
+import io.sluice.core.config.FullPolicy;
+import io.sluice.core.stream.TaskEvent;
+
+/**
+ * Hears what the scheduler does to tasks: persistence, metrics and structured logs hang off this. Called on
+ * scheduler and engine I/O threads, never under a pool lock; implementations must be quick and must not
+ * throw (an exception is logged and otherwise ignored so one observer cannot stall scheduling).
+ */
+public interface TaskObserver {
+    /** The task entered its pool's queue. */
+    default void onEnqueued(TaskRun run) {}
+
+    /** The task was placed on a replica and its engine request sent. */
+    default void onStarted(TaskRun run) {}
+
+    /** The task ended; {@code terminal} is its single terminal stream event. */
+    default void onTerminal(TaskRun run, TaskEvent terminal, EndReason reason) {}
+
+    /** A full queue answered with its backpressure policy (ADM-5). */
+    default void onBackpressure(Pool pool, FullPolicy policy) {}
+
+    /** Why a task ended, for {@code tasks_canceled_total{reason}} and logs. */
+    enum EndReason {
+        COMPLETED,
+        ENGINE_ERROR,
+        CLIENT_CANCEL,
+        WATCHDOG,
+        DROPPED,
+        SHED,
+        SHUTDOWN
+    }
+}

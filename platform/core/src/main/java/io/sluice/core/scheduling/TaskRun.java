@@ -1,0 +1,170 @@
+package io.sluice.core.scheduling;
+
+import io.sluice.core.engine.Generation;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.stream.EventLog;
+import io.sluice.core.stream.TaskEvent;
+import io.sluice.core.task.TaskSpec;
+import io.sluice.core.task.TaskState;
+import java.time.Instant;
+
+/**
+ * A task the scheduler knows: its spec, its event stream and where it runs. Mutable fields are guarded by
+ * the owning pool's lock, except the stream, which has its own.
+ */
+public final class TaskRun {
+    private final TaskSpec spec;
+    private final EventLog log = new EventLog();
+    private final Instant createdAt;
+    private final long admittedNanos;
+    private final Pool pool;
+    private final long queuePositionAtAdmission;
+    private final long predictedStartMs;
+
+    private volatile TaskState state = TaskState.QUEUED;
+    private FairQueue.Entry<TaskRun> queueEntry;
+    private volatile Replica replica;
+    private Generation generation;
+    private volatile Instant startedAt;
+    private volatile Instant endedAt;
+    private long startedNanos;
+    private volatile long lastTokenNanos;
+    private volatile long tokensOut;
+    private volatile SluiceError error;
+    private int attempts;
+    private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
+
+    TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt) {
+        this.spec = spec;
+        this.pool = pool;
+        this.queuePositionAtAdmission = queuePosition;
+        this.predictedStartMs = predictedStartMs;
+        this.createdAt = createdAt;
+        this.admittedNanos = System.nanoTime();
+    }
+
+    public TaskSpec spec() {
+        return spec;
+    }
+
+    public EventLog log() {
+        return log;
+    }
+
+    public TaskState state() {
+        return state;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    /** Replica running (or last running) the task, or null while queued. */
+    public Replica replica() {
+        return replica;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public Instant endedAt() {
+        return endedAt;
+    }
+
+    public long tokensOut() {
+        return tokensOut;
+    }
+
+    public SluiceError error() {
+        return error;
+    }
+
+    public long queuePositionAtAdmission() {
+        return queuePositionAtAdmission;
+    }
+
+    public long predictedStartMs() {
+        return predictedStartMs;
+    }
+
+    /** Milliseconds the task waited in the queue (until now while still queued). */
+    public long queueTimeMs() {
+        long end = startedNanos == 0 ? System.nanoTime() : startedNanos;
+        return (end - admittedNanos) / 1_000_000;
+    }
+
+    /** Milliseconds since the task started decoding, or 0 while queued. */
+    public long decodeTimeMs() {
+        if (startedNanos == 0) {
+            return 0;
+        }
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    // --- mutated by the scheduler under the pool lock ---
+
+    FairQueue.Entry<TaskRun> queueEntry() {
+        return queueEntry;
+    }
+
+    void queued(FairQueue.Entry<TaskRun> entry) {
+        this.queueEntry = entry;
+    }
+
+    void running(Replica r) {
+        this.queueEntry = null;
+        this.replica = r;
+        this.state = TaskState.RUNNING;
+        this.attempts++;
+        if (startedNanos == 0) {
+            this.startedNanos = System.nanoTime();
+            this.startedAt = Instant.now();
+        }
+        this.lastTokenNanos = System.nanoTime();
+    }
+
+    void generation(Generation g) {
+        this.generation = g;
+    }
+
+    Generation generation() {
+        return generation;
+    }
+
+    long startedNanos() {
+        return startedNanos;
+    }
+
+    long lastTokenNanos() {
+        return lastTokenNanos;
+    }
+
+    void tokenArrived() {
+        lastTokenNanos = System.nanoTime();
+        tokensOut++;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    java.util.Set<String> failedReplicas() {
+        return failedReplicas;
+    }
+
+    void ended(TaskState terminal, SluiceError err) {
+        this.state = terminal;
+        this.error = err;
+        this.endedAt = Instant.now();
+    }
+
+    /** The terminal event appended to this task's stream, if it ended. */
+    public java.util.Optional<TaskEvent> terminalEvent() {
+        return log.terminalEvent();
+    }
+}

@@ -1,0 +1,28 @@
+package io.sluice.core.task;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A task submission exactly as the client sent it (SPEC ADM-1), before validation: enum values are still
+ * strings and numbers are unchecked, so that {@link TaskValidator} can name the offending field.
+ */
+public record TaskRequest(
+        String taskId,
+        String sessionId,
+        String workload,
+        String modelRef,
+        String engine,
+        Long ctx,
+        String priority,
+        Long seed,
+        String determinism,
+        String samplerProfileVersion,
+        String prompt,
+        List<String> inputs,
+        Long maxTokens,
+        Long deadlineMs,
+        Long expectedTokens,
+        String kvHint,
+        Boolean override,
+        Map<String, String> labels) {}

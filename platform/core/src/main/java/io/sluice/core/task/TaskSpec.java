@@ -1,0 +1,77 @@
+package io.sluice.core.task;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A validated task. Defaults are applied: {@code ctx} may still be {@code null} meaning "the pool's
+ * maximum"; {@code seed} is always set (derived from the task id when the client omitted it, DET-1).
+ */
+public record TaskSpec(
+        UUID taskId,
+        UUID sessionId,
+        String tenantId,
+        Workload workload,
+        String modelRef,
+        EngineKind engine,
+        Integer ctx,
+        Priority priority,
+        long seed,
+        boolean seedDerived,
+        Determinism determinism,
+        String samplerProfileVersion,
+        String prompt,
+        List<String> inputs,
+        int maxTokens,
+        long deadlineMs,
+        Integer expectedTokens,
+        KvHint kvHint,
+        boolean override,
+        Map<String, String> labels) {
+
+    public TaskSpec {
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /**
+     * A conservative estimate of prompt tokens used for budget checks before the engine tokenizes: one
+     * token per 4 UTF-8 bytes, rounded up, at least one per input. Engines tokenize more tightly on
+     * ordinary text, so admission never under-counts by much.
+     */
+    public int estimatedPromptTokens() {
+        long bytes = 0;
+        if (prompt != null) {
+            bytes += prompt.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        for (String in : inputs) {
+            bytes += Math.max(4, in.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (bytes + 3) / 4);
+    }
+
+    public TaskSpec withPriority(Priority newPriority) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, newPriority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
+                override, labels);
+    }
+
+    public TaskSpec withMaxTokens(int newMaxTokens) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, newMaxTokens, deadlineMs, expectedTokens, kvHint,
+                override, labels);
+    }
+
+    public TaskSpec withDeadlineMs(long newDeadlineMs) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, maxTokens, newDeadlineMs, expectedTokens, kvHint,
+                override, labels);
+    }
+
+    public TaskSpec withLabels(Map<String, String> newLabels) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
+                override, newLabels);
+    }
+}

@@ -1,0 +1,62 @@
+package io.sluice.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.core.task.EngineKind;
+import io.sluice.core.task.Priority;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String VALID = """
+            pools:
+              - id: pool-a
+                model: dev-tiny
+                engine: llamacpp
+                queue:
+                  capacity: {interactive: 10, batch: 5}
+                  full_policy: shed-low-priority
+                replicas:
+                  - {id: r0, url: "http://127.0.0.1:9001"}
+            scheduling:
+              priority_weights: {interactive: 8, batch: 1}
+            """;
+
+    @Test
+    @DisplayName("CFG-1 a valid YAML file yields typed pools")
+    void parsesValid() {
+        SluiceConfig c = new ConfigLoader(true).parse(VALID);
+        assertThat(c.pools()).hasSize(1);
+        var p = c.pools().get(0);
+        assertThat(p.engine()).isEqualTo(EngineKind.LLAMACPP);
+        assertThat(p.queue().capacityOf(Priority.BATCH)).isEqualTo(5);
+        assertThat(p.queue().fullPolicy()).isEqualTo(FullPolicy.SHED_LOW_PRIORITY);
+        assertThat(p.watchdog().idleMs()).isPositive();
+        assertThat(c.scheduling().weightOf(Priority.INTERACTIVE)).isEqualTo(8.0);
+    }
+
+    @Test
+    @DisplayName("CFG-2 strict mode rejects an unknown field with its path; compat mode ignores it")
+    void strictUnknownField() {
+        String yaml = VALID.replace("engine: llamacpp", "engine: llamacpp\n    colour: blue");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(yaml))
+                .isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageContaining("$.pools[0]")
+                .hasMessageContaining("colour");
+        assertThat(new ConfigLoader(false).parse(yaml).pools()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("CFG-2 semantic errors name the offending path")
+    void semanticErrors() {
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(VALID.replace("engine: llamacpp", "engine: ollama")))
+                .hasMessageContaining("$.pools[0].engine");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(VALID.replace("http://127.0.0.1:9001", "ftp://x")))
+                .hasMessageContaining("$.pools[0].replicas[0].url");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(VALID.replace("id: pool-a", "id: Pool_A")))
+                .hasMessageContaining("$.pools[0].id");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(VALID.replace("shed-low-priority", "yolo")))
+                .hasMessageContaining("full_policy");
+    }
+}

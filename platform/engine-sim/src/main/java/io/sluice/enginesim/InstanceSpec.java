@@ -1,0 +1,226 @@
+package io.sluice.enginesim;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Configuration of one simulated engine instance (one loopback port, one model).
+ *
+ * <p>Build one with {@link #of(EngineKind)} and the {@code withXxx} methods, or parse the
+ * command-line form with {@link #parse(String)}. Instances are immutable.
+ *
+ * @param engine protocol to speak
+ * @param host address to bind; loopback by default
+ * @param port port to bind; {@code 0} picks a free one
+ * @param model model name the engine serves (vLLM model id, TGI model_id, Triton model name)
+ * @param slots how many generations run at once; further requests wait (see {@link #queueTimeoutMs})
+ * @param tokensPerSecond pacing per generation; {@code <= 0} means as fast as possible
+ * @param engineVersion version reported by the engine and fed into the token stream (DET-1)
+ * @param ctx context length per slot, in simulated tokens
+ * @param digest model digest (sha256 hex) reported by the engine and fed into the token stream
+ * @param loadMs simulated model load time: health reports loading until it has elapsed
+ * @param queueTimeoutMs how long a request waits for a free slot before it is refused
+ * @param maxQueue how many requests may wait for a slot; more are refused at once
+ * @param fault fault armed at start ({@link Fault#NONE} for none)
+ */
+public record InstanceSpec(
+        EngineKind engine,
+        String host,
+        int port,
+        String model,
+        int slots,
+        double tokensPerSecond,
+        String engineVersion,
+        int ctx,
+        String digest,
+        long loadMs,
+        long queueTimeoutMs,
+        int maxQueue,
+        Fault fault) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_MODEL = "dev-tiny";
+    public static final int DEFAULT_SLOTS = 4;
+    public static final double DEFAULT_TOKENS_PER_SECOND = 100;
+    public static final int DEFAULT_CTX = 4096;
+    public static final long DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+    public static final int DEFAULT_MAX_QUEUE = 256;
+
+    public InstanceSpec {
+        if (engine == null) {
+            throw new IllegalArgumentException("engine is required");
+        }
+        host = host == null || host.isBlank() ? DEFAULT_HOST : host;
+        model = model == null || model.isBlank() ? DEFAULT_MODEL : model;
+        engineVersion = engineVersion == null || engineVersion.isBlank() ? engine.defaultVersion() : engineVersion;
+        digest = digest == null || digest.isBlank() ? sha256Hex(model) : digest.toLowerCase(Locale.ROOT);
+        fault = fault == null ? Fault.NONE : fault;
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        }
+        if (slots < 1) {
+            throw new IllegalArgumentException("slots must be >= 1, got " + slots);
+        }
+        if (ctx < 1) {
+            throw new IllegalArgumentException("ctx must be >= 1, got " + ctx);
+        }
+        if (!digest.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("digest must be 64 hex characters (sha256), got '" + digest + "'");
+        }
+        if (loadMs < 0 || queueTimeoutMs < 0 || maxQueue < 0) {
+            throw new IllegalArgumentException("load_ms, queue_timeout_ms and max_queue must be >= 0");
+        }
+        if (model.contains("/") || model.contains(",")) {
+            throw new IllegalArgumentException("model name must not contain '/' or ',': " + model);
+        }
+    }
+
+    /** An instance of the given engine with every other setting at its default. */
+    public static InstanceSpec of(EngineKind engine) {
+        return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE);
+    }
+
+    /**
+     * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
+     *
+     * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
+     * load_ms, queue_timeout_ms, max_queue, fault, fault_after_tokens, fault_count, fault_status,
+     * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
+     *
+     * @throws IllegalArgumentException naming the offending key
+     */
+    public static InstanceSpec parse(String text) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("expected key=value in instance spec, got '" + part + "'");
+            }
+            String key = part.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            if (kv.put(key, part.substring(eq + 1).trim()) != null) {
+                throw new IllegalArgumentException("duplicate key '" + key + "' in instance spec");
+            }
+        }
+        String engineId = kv.remove("engine");
+        if (engineId == null) {
+            throw new IllegalArgumentException("instance spec needs engine=llamacpp|vllm|tgi|triton: " + text);
+        }
+        InstanceSpec spec = of(EngineKind.fromId(engineId));
+        Fault.Mode faultMode = Fault.Mode.NONE;
+        int faultAfter = 0;
+        int faultCount = 1;
+        int faultStatus = 500;
+        long faultDelay = 0;
+        for (Map.Entry<String, String> e : kv.entrySet()) {
+            String v = e.getValue();
+            try {
+                switch (e.getKey()) {
+                    case "host" -> spec = spec.withHost(v);
+                    case "port" -> spec = spec.withPort(Integer.parseInt(v));
+                    case "model" -> spec = spec.withModel(v);
+                    case "slots" -> spec = spec.withSlots(Integer.parseInt(v));
+                    case "tokens_per_s" -> spec = spec.withTokensPerSecond(Double.parseDouble(v));
+                    case "engine_version" -> spec = spec.withEngineVersion(v);
+                    case "ctx" -> spec = spec.withCtx(Integer.parseInt(v));
+                    case "digest" -> spec = spec.withDigest(v);
+                    case "load_ms" -> spec = spec.withLoadMs(Long.parseLong(v));
+                    case "queue_timeout_ms" -> spec = spec.withQueueTimeoutMs(Long.parseLong(v));
+                    case "max_queue" -> spec = spec.withMaxQueue(Integer.parseInt(v));
+                    case "fault" -> faultMode = Fault.Mode.fromId(v);
+                    case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
+                    case "fault_count" -> faultCount = Integer.parseInt(v);
+                    case "fault_status" -> faultStatus = Integer.parseInt(v);
+                    case "fault_delay_ms" -> faultDelay = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown key '" + e.getKey() + "' in instance spec");
+                }
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("key '" + e.getKey() + "' needs a number, got '" + v + "'", ex);
+            }
+        }
+        if (faultMode != Fault.Mode.NONE) {
+            spec = spec.withFault(new Fault(faultMode, faultAfter, faultCount, faultStatus, faultDelay));
+        }
+        return spec;
+    }
+
+    public InstanceSpec withHost(String v) {
+        return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withPort(int v) {
+        return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    /** Sets the model; a digest that was the default for the old model follows the new one. */
+    public InstanceSpec withModel(String v) {
+        String d = digest.equals(sha256Hex(model)) ? null : digest;
+        return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withSlots(int v) {
+        return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withTokensPerSecond(double v) {
+        return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withEngineVersion(String v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withCtx(int v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withDigest(String v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withLoadMs(long v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
+                queueTimeoutMs, maxQueue, fault);
+    }
+
+    public InstanceSpec withQueueTimeoutMs(long v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                v, maxQueue, fault);
+    }
+
+    public InstanceSpec withMaxQueue(int v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, v, fault);
+    }
+
+    public InstanceSpec withFault(Fault v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, v);
+    }
+
+    /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */
+    public static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is mandatory in every JRE", e);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.sluice.enginesim;
+
+/**
+ * Snapshot of one instance's counters, as served by {@code GET /sim/stats}.
+ *
+ * @param active generations holding a slot right now (including hung ones)
+ * @param queued requests waiting for a free slot (llama.cpp's "deferred")
+ * @param completed generations that ended normally with the protocol's final frame
+ * @param aborted generations stopped because the client went away
+ * @param faulted generation requests hit by an injected fault (crash, hang, 5xx, garbage)
+ * @param rejected requests refused without generating: loading, unknown model, queue full or timed out, bad input
+ * @param slots configured slot count
+ * @param tokensGenerated tokens sent to clients since start
+ */
+public record SimStats(
+        int active,
+        int queued,
+        long completed,
+        long aborted,
+        long faulted,
+        long rejected,
+        int slots,
+        long tokensGenerated) {}

@@ -1,0 +1,229 @@
+// @sluice/policy-sdk: guest library for Sluice policy plugins (ABI v1, see policy-sdk/ABI.md).
+//
+// Everything here is pure computation plus the Extism kernel calls for input, output, error and
+// log. No clock, random, filesystem, network or environment: a decision must be a function of the
+// input alone, and the host refuses modules that import anything else.
+import { Host, LogLevel, Memory } from "@extism/as-pdk";
+import { JSON } from "json-as";
+import {
+  AdmitRequest,
+  Decision,
+  Description,
+  MAX_REASON_CHARS,
+  Modifications,
+  Priority,
+  Request,
+  RouteDecision,
+  RouteRequest,
+  Verdict,
+} from "./abi";
+
+export * from "./abi";
+
+@external("extism:host/env", "error_set")
+declare function extism_error_set(offset: u64): void;
+
+/** Raw input of the current call, decoded from UTF-8. */
+export function readInputString(): string {
+  return String.UTF8.decode(Host.input().buffer);
+}
+
+/** Parses the `admit` input. Malformed input aborts the call (the host never sends any). */
+export function readAdmitInput(): AdmitRequest {
+  return JSON.parse<AdmitRequest>(readInputString());
+}
+
+/** Parses the `route` input. */
+export function readRouteInput(): RouteRequest {
+  return JSON.parse<RouteRequest>(readInputString());
+}
+
+export function allow(reason: string = ""): Decision {
+  const d = new Decision();
+  d.decision = Verdict.ALLOW;
+  d.reason = reason;
+  return d;
+}
+
+export function deny(reason: string): Decision {
+  const d = new Decision();
+  d.decision = Verdict.DENY;
+  d.reason = reason;
+  return d;
+}
+
+/** A `modify` decision; `mods` must tighten the request (see checkDecision). */
+export function modify(reason: string, mods: Modifications): Decision {
+  const d = new Decision();
+  d.decision = Verdict.MODIFY;
+  d.reason = reason;
+  d.modifications = mods;
+  return d;
+}
+
+/**
+ * Writes an `admit` output and returns the Extism status (0) for the export to return.
+ * A reason longer than MAX_REASON_CHARS is cut at a code-point boundary so that a long message
+ * never turns a valid decision into an invalid_output error.
+ */
+export function writeDecision(decision: Decision): i32 {
+  decision.reason = truncateChars(decision.reason, MAX_REASON_CHARS);
+  writeOutputString(JSON.stringify<Decision>(decision));
+  return 0;
+}
+
+/** Writes a `route` output: replica ids from the input candidates, best first, no duplicates. */
+export function writeRouteDecision(order: string[]): i32 {
+  const r = new RouteDecision();
+  r.order = order;
+  writeOutputString(JSON.stringify<RouteDecision>(r));
+  return 0;
+}
+
+/** Writes the `describe` output. `name` and `version` identify the plugin on upload. */
+export function writeDescription(
+  name: string,
+  version: string,
+  hooks: string[],
+  needs: string[] = [],
+): i32 {
+  const d = new Description();
+  d.name = name;
+  d.version = version;
+  d.hooks = hooks;
+  d.needs = needs;
+  writeOutputString(JSON.stringify<Description>(d));
+  return 0;
+}
+
+/**
+ * Ends the call as a plugin failure with `message` (the host records it and applies the binding's
+ * failure mode). Return its result from the export: `return fail("...")`.
+ */
+export function fail(message: string): i32 {
+  extism_error_set(Memory.allocateString(message).offset);
+  return 1;
+}
+
+/** Writes `s` as the call's output, UTF-8 encoded. */
+export function writeOutputString(s: string): void {
+  // as-pdk 1.0.0 Host.outputString sets the output length to the UTF-16 length, which cuts
+  // non-ASCII text short; encode first and pass the bytes.
+  Host.output(Uint8Array.wrap(String.UTF8.encode(s)));
+}
+
+/** Logs through Extism; the host keeps a bounded prefix of each call's log in the decision log. */
+export function log(message: string): void {
+  Host.log(LogLevel.Info, message);
+}
+
+export function logWarn(message: string): void {
+  Host.log(LogLevel.Warn, message);
+}
+
+/**
+ * Checks that `decision` is a valid admit output for `request` under the ABI rules the host
+ * enforces. Returns null when valid, else a message naming the rule. The host checks again: this
+ * is for plugin tests and for plugins that want to fail with a clear message instead of an
+ * invalid_output error.
+ */
+export function checkDecision(request: Request, decision: Decision): string | null {
+  const v = decision.decision;
+  if (v != Verdict.ALLOW && v != Verdict.DENY && v != Verdict.MODIFY) {
+    return "decision must be allow, deny or modify, got '" + v + "'";
+  }
+  if (countChars(decision.reason) > MAX_REASON_CHARS) {
+    return "reason is longer than " + MAX_REASON_CHARS.toString() + " characters";
+  }
+  const mods = decision.modifications;
+  if (v != Verdict.MODIFY) {
+    return mods === null ? null : "modifications are allowed only with decision modify";
+  }
+  if (mods === null || mods.isEmpty()) {
+    return "decision modify needs at least one modification";
+  }
+  return checkModifications(request, mods);
+}
+
+/** The tighten-only rule of ABI v1: null when every modification is no looser than the request. */
+export function checkModifications(request: Request, mods: Modifications): string | null {
+  const maxTokens = mods.max_tokens;
+  if (maxTokens !== null) {
+    if (maxTokens.value < 1) return "modifications.max_tokens must be at least 1";
+    if (maxTokens.value > request.max_tokens) {
+      return "modifications.max_tokens may only lower request.max_tokens";
+    }
+  }
+  const priority = mods.priority;
+  if (priority !== null && priority != Priority.BATCH) {
+    return "modifications.priority may only be 'batch'";
+  }
+  const deadline = mods.deadline_ms;
+  if (deadline !== null) {
+    if (deadline.value < 1) return "modifications.deadline_ms must be at least 1";
+    if (deadline.value > request.deadline_ms) {
+      return "modifications.deadline_ms may only shorten request.deadline_ms";
+    }
+  }
+  const labels = mods.labels;
+  if (labels !== null) {
+    const keys = labels.keys();
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (request.labels.has(k) && request.labels.get(k) != labels.get(k)) {
+        return "modifications.labels may not change existing label '" + k + "'";
+      }
+    }
+  }
+  return null;
+}
+
+/** Number of Unicode code points in `s` (the unit of every length limit in the ABI). */
+export function countChars(s: string): i32 {
+  let n = 0;
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** `s` cut to at most `max` code points, never splitting a surrogate pair. */
+export function truncateChars(s: string, max: i32): string {
+  let n = 0;
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    if (n == max) return s.substring(0, i);
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return s;
+}
+
+/**
+ * Abort handler for `asc --use abort=...`: records the message as the Extism error, then traps,
+ * so a failed assertion or a thrown error reaches the host as a trap with a readable reason
+ * instead of importing `env.abort`, which the host does not provide.
+ */
+export function policyAbort(
+  message: string | null,
+  fileName: string | null,
+  line: u32,
+  column: u32,
+): void {
+  let text = "abort: " + (message === null ? "(no message)" : message);
+  if (fileName !== null) {
+    text += " at " + fileName + ":" + line.toString() + ":" + column.toString();
+  }
+  extism_error_set(Memory.allocateString(text).offset);
+  unreachable();
+}
