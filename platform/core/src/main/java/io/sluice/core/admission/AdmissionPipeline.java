@@ -33,7 +33,11 @@ public final class AdmissionPipeline {
     public record Admitted(TaskSpec spec, TaskScheduler.Placement placement, SluiceError.PolicyRef policy) {}
 
     public Admitted evaluate(TaskRequest request, String tenantId) {
-        TaskSpec spec = stage(AdmissionStage.VALIDATE, () -> TaskValidator.validate(request, tenantId));
+        return evaluate(stage(AdmissionStage.VALIDATE, () -> TaskValidator.validate(request, tenantId)));
+    }
+
+    /** Admission of an already validated task (the caller ran {@link TaskValidator} itself). */
+    public Admitted evaluate(TaskSpec spec) {
         List<Pool> pools = scheduler.poolsServing(spec);
         if (pools.isEmpty()) {
             throw new SluiceException(SluiceError.of(ErrorCode.NOT_FOUND, "no model '" + spec.modelRef() + "'"

@@ -1,0 +1,67 @@
+package io.sluice.app.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.app.config.SluiceAppConfig;
+import io.sluice.core.error.AdmissionStage;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Refuses bodies above {@code sluice.http.max-body-bytes} with the typed {@code 400 INVALID_PARAMS} of the
+ * contract (ADM-3) before any byte of them is read. Chunked bodies, which announce no length, are read by
+ * the JSON layer and refused by {@link ErrorMappers} when they pass the limit.
+ */
+@ApplicationScoped
+public class BodyLimit {
+    @Inject
+    SluiceAppConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    void install(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::handle);
+    }
+
+    private void handle(RoutingContext ctx) {
+        long max = config.http().maxBodyBytes();
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                n = Long.MAX_VALUE;
+            }
+            if (n > max) {
+                refuse(ctx, max);
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    private void refuse(RoutingContext ctx, long max) {
+        SluiceError err = SluiceError.of(ErrorCode.INVALID_PARAMS, "request body is larger than the limit of " + max + " bytes")
+                .withField("body")
+                .withStage(AdmissionStage.VALIDATE);
+        String body;
+        try {
+            body = json.writeValueAsString(ErrorBody.of(err, ctx.request().getHeader(CorrelationIds.HEADER)));
+        } catch (Exception e) {
+            body = "{\"code\":\"INVALID_PARAMS\",\"message\":\"request body too large\",\"retriable\":false}";
+        }
+        // The body is not read: close the connection after answering so the client stops sending it.
+        ctx.response()
+                .setStatusCode(400)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(body);
+    }
+}

@@ -1,0 +1,38 @@
+package io.sluice.app.notimplemented;
+
+import io.sluice.app.security.Caller;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Operations of the data plane (SES-1..4) that the contract defines but that have not landed yet. They
+ * authenticate and authorize like the real ones, then answer the contract's typed {@code 501 NOT_IMPLEMENTED}
+ * instead of a silent 404. Each method moves to a real resource when its feature lands.
+ */
+@Path("/v1/sessions")
+public class SessionNotImplementedResource {
+
+    /** getSession */
+    @GET
+    @Path("{session_id}")
+    @RolesAllowed({Caller.TENANT})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response getSession(@PathParam("session_id") String sessionId) {
+        throw NotImplemented.operation("getSession");
+    }
+
+    /** deleteSession */
+    @DELETE
+    @Path("{session_id}")
+    @RolesAllowed({Caller.TENANT})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response deleteSession(@PathParam("session_id") String sessionId) {
+        throw NotImplemented.operation("deleteSession");
+    }
+}

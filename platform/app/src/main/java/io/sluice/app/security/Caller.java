@@ -1,0 +1,55 @@
+package io.sluice.app.security;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.sluice.app.config.SluiceAppConfig;
+import io.sluice.core.error.AdmissionStage;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.error.SluiceException;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Who is calling (SEC-2): the tenant id comes from a configurable token claim. A tenant-role token without
+ * that claim, or with an unusable value, is refused.
+ */
+@RequestScoped
+public class Caller {
+    public static final String TENANT = "tenant";
+    public static final String ADMIN = "admin";
+    private static final Pattern TENANT_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+
+    @Inject
+    SecurityIdentity identity;
+
+    @Inject
+    JsonWebToken jwt;
+
+    @Inject
+    SluiceAppConfig config;
+
+    /** The calling tenant's id. */
+    public String tenantId() {
+        if (!identity.hasRole(TENANT)) {
+            throw new SluiceException(SluiceError.of(ErrorCode.FORBIDDEN, "this operation needs the tenant role")
+                    .withStage(AdmissionStage.AUTHENTICATE));
+        }
+        Object claim = jwt.getClaim(config.security().tenantClaim());
+        String id = claim == null ? null : claim.toString();
+        if (id != null && id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
+            id = id.substring(1, id.length() - 1); // JSON string claim values may arrive quoted
+        }
+        if (id == null || !TENANT_ID.matcher(id).matches()) {
+            throw new SluiceException(SluiceError.of(ErrorCode.FORBIDDEN,
+                            "the token has the tenant role but no usable '" + config.security().tenantClaim() + "' claim")
+                    .withStage(AdmissionStage.AUTHENTICATE));
+        }
+        return id;
+    }
+
+    public String subject() {
+        return identity.getPrincipal() == null ? null : identity.getPrincipal().getName();
+    }
+}

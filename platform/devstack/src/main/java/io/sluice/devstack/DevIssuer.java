@@ -1,0 +1,63 @@
+package io.sluice.devstack;
+
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+
+/**
+ * A local OpenID Connect issuer minting real signed JWTs (RS256, served JWKS and discovery) for the embedded
+ * default and for tests. It binds loopback only and exists only in the dev stack artifact, which the
+ * platform never depends on at run time; the platform additionally refuses to start outside its dev
+ * profile when pointed at an issuer named {@value #ISSUER_ID}.
+ *
+ * <p>Thread-safe.
+ */
+public final class DevIssuer implements AutoCloseable {
+    /** Issuer id, the last path segment of the issuer URL. */
+    public static final String ISSUER_ID = "sluice-dev";
+    public static final String AUDIENCE = "sluice";
+    public static final String TENANT_CLAIM = "tenant_id";
+    public static final String ROLES_CLAIM = "roles";
+
+    private final MockOAuth2Server server = new MockOAuth2Server();
+
+    private DevIssuer() {}
+
+    /** @param port loopback port, 0 for any free one */
+    public static DevIssuer start(int port) throws java.io.IOException {
+        DevIssuer issuer = new DevIssuer();
+        issuer.server.start(InetAddress.getLoopbackAddress(), port);
+        return issuer;
+    }
+
+    /** The issuer URL ({@code iss} claim and OIDC discovery base). */
+    public String issuerUrl() {
+        return server.issuerUrl(ISSUER_ID).toString();
+    }
+
+    /** A tenant-role token for {@code tenant}. */
+    public String tenantToken(String tenant) {
+        return token(tenant, Map.of(TENANT_CLAIM, tenant, ROLES_CLAIM, List.of("tenant")), 3600);
+    }
+
+    /** An admin-role token; admins carry no tenant. */
+    public String adminToken(String subject) {
+        return token(subject, Map.of(ROLES_CLAIM, List.of("admin")), 3600);
+    }
+
+    /**
+     * A token with arbitrary claims and lifetime, for tests of refused tokens.
+     *
+     * @param expirySeconds lifetime; negative gives a token that expired that long ago
+     */
+    public String token(String subject, Map<String, Object> claims, long expirySeconds) {
+        return server.issueToken(ISSUER_ID, subject, AUDIENCE, new HashMap<>(claims), expirySeconds).serialize();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+    }
+}
