@@ -17,7 +17,7 @@ import java.util.Map;
  * @param engine protocol to speak
  * @param host address to bind; loopback by default
  * @param port port to bind; {@code 0} picks a free one
- * @param model model name the engine serves (vLLM model id, TGI model_id, Triton model name)
+ * @param model model name the engine serves (llama.cpp alias, vLLM model id, TGI model_id, Triton model name)
  * @param slots how many generations run at once; further requests wait (see {@link #queueTimeoutMs})
  * @param tokensPerSecond pacing per generation; {@code <= 0} means as fast as possible
  * @param engineVersion version reported by the engine and fed into the token stream (DET-1)
@@ -75,8 +75,8 @@ public record InstanceSpec(
         if (loadMs < 0 || queueTimeoutMs < 0 || maxQueue < 0) {
             throw new IllegalArgumentException("load_ms, queue_timeout_ms and max_queue must be >= 0");
         }
-        if (model.contains("/") || model.contains(",")) {
-            throw new IllegalArgumentException("model name must not contain '/' or ',': " + model);
+        if (model.contains(",") || (engine == EngineKind.TRITON && model.contains("/"))) {
+            throw new IllegalArgumentException("model name must not contain ',' (nor '/' for Triton): " + model);
         }
     }
 

@@ -8,7 +8,8 @@ package io.sluice.enginesim;
  * @param completed generations that ended normally with the protocol's final frame
  * @param aborted generations stopped because the client went away
  * @param faulted generation requests hit by an injected fault (crash, hang, 5xx, garbage)
- * @param rejected requests refused without generating: loading, unknown model, queue full or timed out, bad input
+ * @param rejected generation requests refused without generating because the model was not ready (loading,
+ *     refused load, unloaded) or no slot became free (queue full or wait timed out)
  * @param slots configured slot count
  * @param tokensGenerated tokens sent to clients since start
  */

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param temperature echoed in settings, not used for sampling
  * @param details TGI: whether to include details
  * @param includeUsage vLLM stream_options.include_usage
+ * @param arrayAnswer TGI compat route {@code /}: the non-streaming answer is a one-element array
  * @param raw the parsed request body
  */
 public record GenRequest(
@@ -30,4 +31,5 @@ public record GenRequest(
         double temperature,
         boolean details,
         boolean includeUsage,
+        boolean arrayAnswer,
         JsonNode raw) {}

@@ -2,6 +2,7 @@ package io.sluice.enginesim.internal;
 
 import io.sluice.enginesim.DeterministicText;
 import io.sluice.enginesim.Fault;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -50,6 +51,8 @@ public final class Generation {
     long lastTokenNanos;
     long queueTimerId = -1;
     private long timerId = -1;
+    /** Completes once the last frame written has reached the socket. */
+    private Future<Void> lastWrite = Future.succeededFuture();
     private final long intervalNanos;
 
     Generation(SimEngine engine, EngineApi api, HttpServerRequest req, GenRequest request, String id, int taskId) {
@@ -213,7 +216,7 @@ public final class Generation {
         engine.onToken();
         if (request.stream()) {
             boolean last = sent == request.maxTokens();
-            resp.write(api.tokenFrame(this, i, piece, last));
+            lastWrite = resp.write(api.tokenFrame(this, i, piece, last));
         }
     }
 
@@ -239,8 +242,9 @@ public final class Generation {
                 state = State.DONE;
                 engine.release(this, SimEngine.Outcome.FAULTED);
                 // Closing the socket without the chunked terminator: the client sees a truncated body,
-                // as when an engine process dies mid-stream.
-                resp.close();
+                // as when an engine process dies mid-stream. Wait for the frames already written to leave,
+                // else closing would discard them and the client would not see the N good tokens.
+                lastWrite.onComplete(ar -> resp.close());
             }
             case HANG -> {
                 // Keep the slot and the connection, send nothing more; the close handler frees the slot

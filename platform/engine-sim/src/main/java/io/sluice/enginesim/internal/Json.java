@@ -47,4 +47,9 @@ public final class Json {
         }
         return MAPPER.readTree(body.getBytes());
     }
+
+    /** A short reason for a parse failure, without Jackson's source-location suffix. */
+    public static String reason(IOException e) {
+        return e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : String.valueOf(e.getMessage());
+    }
 }

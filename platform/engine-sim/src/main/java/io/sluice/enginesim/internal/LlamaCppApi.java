@@ -58,7 +58,7 @@ final class LlamaCppApi extends EngineApi {
         try {
             n = Json.parse(body);
         } catch (IOException e) {
-            error(req.response(), Failure.BAD_REQUEST, 500, "JSON parse error: " + e.getOriginalMessage());
+            error(req.response(), Failure.BAD_REQUEST, 500, "JSON parse error: " + Json.reason(e));
             return;
         }
         JsonNode p = n.get("prompt");
@@ -83,6 +83,7 @@ final class LlamaCppApi extends EngineApi {
                 n.path("stream").asBoolean(false),
                 n.path("id_slot").asInt(-1),
                 n.path("temperature").asDouble(0.8),
+                false,
                 false,
                 false,
                 n));

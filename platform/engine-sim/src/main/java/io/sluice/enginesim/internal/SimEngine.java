@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -65,6 +67,7 @@ public final class SimEngine {
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
     private HttpServer server;
     private int port;
+    private final AtomicBoolean stopped = new AtomicBoolean();
 
     private Phase phase = Phase.READY;
     private long loadingUntilNanos;
@@ -132,6 +135,7 @@ public final class SimEngine {
                         // Engines speak HTTP/1.1 only; an h2c upgrade would change how cancel and crash look.
                         .setHttp2ClearTextEnabled(false)
                         .setCompressionSupported(false)
+                        .setHandle100ContinueAutomatically(true)
                         .setIdleTimeout(0);
                 engine.server = engine.vertx.createHttpServer(opts).requestHandler(engine::onRequest);
                 engine.server.listen().onComplete(ar -> {
@@ -179,6 +183,9 @@ public final class SimEngine {
 
     /** Stops the server and Vert.x; in-flight connections are closed. Idempotent. */
     public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         try {
             if (server != null) {
                 call(() -> {
@@ -363,7 +370,7 @@ public final class SimEngine {
      * Triton's load: fails while refuse_load is armed, else the model is loading for load_ms and then
      * ready. {@code done} is called with null on success or the error message.
      */
-    void loadModel(java.util.function.Consumer<String> done) {
+    void loadModel(Consumer<String> done) {
         if (consumeRefuseLoad()) {
             phase = Phase.FAILED;
             unavailableReason = "failed to load '" + spec.model() + "': simulated refuse_load fault";
