@@ -85,9 +85,24 @@ public class TaskRecorder implements TaskObserver {
         }
     }
 
-    private static void write(String what, Supplier<Uni<Void>> work) {
-        VertxContextSupport.subscribe(
+    /**
+     * One thread hands the writes to Vert.x in the order the scheduler reported them (a start is always
+     * sent before its end) and keeps them off event loops, where a fresh reactive session cannot be opened.
+     */
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sluice-task-recorder");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private void write(String what, Supplier<Uni<Void>> work) {
+        writer.execute(() -> VertxContextSupport.subscribe(
                 () -> Panache.withTransaction(work).toMulti(),
-                s -> s.with(x -> {}, failure -> LOG.errorf(failure, "could not record %s", what)));
+                s -> s.with(x -> {}, failure -> LOG.errorf(failure, "could not record %s", what))));
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        writer.shutdown();
     }
 }

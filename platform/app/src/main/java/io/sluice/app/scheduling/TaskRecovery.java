@@ -22,11 +22,17 @@ public class TaskRecovery {
     @Inject
     TaskRepository tasks;
 
-    void recover(@Observes @Priority(50) StartupEvent ev) throws Throwable {
+    void onStart(@Observes @Priority(50) StartupEvent ev) throws Throwable {
+        recoverLeftovers();
+    }
+
+    /** Ends every task still recorded as queued or running; returns how many. */
+    public int recoverLeftovers() throws Throwable {
         Integer n = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> tasks.failUnfinished(
                 "the platform restarted while the task was queued or running; resubmit it")));
         if (n != null && n > 0) {
             LOG.warnf("resolved %d task(s) left queued or running by a previous process: ended with WORKER_RESET", n);
         }
+        return n == null ? 0 : n;
     }
 }

@@ -1,0 +1,115 @@
+package io.sluice.app.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.sluice.app.testing.ApiTest;
+import io.sluice.app.testing.Contract;
+import io.sluice.app.testing.SluiceStack;
+import io.sluice.app.testing.Sse;
+import io.sluice.devstack.DevIssuer;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class SecurityTest extends ApiTest {
+    private static final String OWNER = "sec-owner";
+    private static final String OTHER = "sec-other";
+
+    private static void assertUnauthenticated(String token) {
+        var req = given().filter(Contract.NO_TOKEN);
+        if (token != null) {
+            req = req.header("Authorization", "Bearer " + token);
+        }
+        req.contentType(ContentType.JSON).body(task("dev-tiny")).post("/v1/tasks").then()
+                .statusCode(401)
+                .header("WWW-Authenticate", startsWith("Bearer"))
+                .body("code", equalTo("UNAUTHENTICATED"));
+    }
+
+    @Test
+    @DisplayName("SEC-1 no token, a forged token, an expired token and a foreign issuer's token all answer 401")
+    void refusedTokens() throws Exception {
+        long before = countRows("tasks");
+        assertUnauthenticated(null);
+        assertUnauthenticated("not-a-jwt");
+
+        String valid = tenantToken(OWNER);
+        String[] parts = valid.split("\\.");
+        String forgedPayload = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                new String(Base64.getUrlDecoder().decode(parts[1])).replace(OWNER, "sec-victim").getBytes());
+        assertUnauthenticated(parts[0] + "." + forgedPayload + "." + parts[2]);
+
+        assertUnauthenticated(SluiceStack.issuer().token(OWNER, Map.of("tenant_id", OWNER, "roles", List.of("tenant")), -600));
+
+        try (DevIssuer foreign = DevIssuer.start(0)) {
+            assertUnauthenticated(foreign.tenantToken(OWNER));
+        }
+        assertThat(countRows("tasks")).as("no refused request stored anything").isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("SEC-2 a tenant token on an admin path and an admin token on the data plane answer 403")
+    void rolesAreEnforced() {
+        given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(OWNER))
+                .contentType(ContentType.JSON).body(Map.of("name", "x")).post("/v1/catalog/models").then()
+                .statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as(OWNER).get("/v1/pools").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        asAdmin().contentType(ContentType.JSON).body(task("dev-tiny")).post("/v1/tasks").then()
+                .statusCode(403).body("code", equalTo("FORBIDDEN"));
+    }
+
+    @Test
+    @DisplayName("SEC-2 a tenant-role token without the tenant claim is refused")
+    void tenantClaimRequired() {
+        String noClaim = SluiceStack.issuer().token("someone", Map.of("roles", List.of("tenant")), 600);
+        given().filter(Contract.STRICT).header("Authorization", "Bearer " + noClaim).contentType(ContentType.JSON)
+                .body(task("dev-tiny")).post("/v1/tasks").then()
+                .statusCode(403).body("code", equalTo("FORBIDDEN")).body("message", org.hamcrest.Matchers.containsString("tenant_id"));
+    }
+
+    @Test
+    @DisplayName("SEC-3 another tenant's task answers 404 on read, stream and cancel, and is left untouched")
+    void tenantsAreIsolated() {
+        String id = submit(OWNER, task("dev-tiny"));
+        as(OTHER).get("/v1/tasks/" + id).then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+        as(OTHER).post("/v1/tasks/" + id + "/cancel").then().statusCode(404);
+        try (Sse.Stream s = Sse.open(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(OTHER), null)) {
+            assertThat(s.status()).isEqualTo(404);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(OWNER));
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
+        as(OWNER).get("/v1/tasks/" + id).then().statusCode(200).body("state", equalTo("succeeded"));
+        as(OWNER).get("/v1/tasks/" + UUID.randomUUID()).then().statusCode(404);
+    }
+
+    @Test
+    @DisplayName("SEC-1 health, metrics and the OpenAPI document need no token")
+    void publicEndpoints() {
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/q/openapi").then().statusCode(200);
+    }
+
+    @Test
+    @DisplayName("SEC-4 error bodies never echo the token or the prompt")
+    void noSecretsInErrors() {
+        String token = tenantToken(OWNER);
+        Map<String, Object> body = task("dev-tiny");
+        body.put("prompt", "TOP-SECRET-PROMPT");
+        body.put("max_tokens", -1);
+        String answer = given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
+                .body(body).post("/v1/tasks").then().statusCode(400).extract().asString();
+        assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(token.substring(20, 60));
+    }
+}

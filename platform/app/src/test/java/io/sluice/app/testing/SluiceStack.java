@@ -1,0 +1,196 @@
+package io.sluice.app.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.sluice.devstack.DevIssuer;
+import io.sluice.devstack.EmbeddedDatabase;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real parts every API test runs against, started once per test run: embedded PostgreSQL, a real OIDC
+ * issuer (mock-oauth2-server minting signed JWTs) and the engine simulator as its own process speaking the
+ * llama.cpp protocol. Pools:
+ * <ul>
+ *   <li>{@code dev-tiny}: pool-a with replicas r0, r1 and pool-b with r0 — the happy path;
+ *   <li>{@code fault-tiny}: pool-f with replicas r0, r1 and a 1.5 s idle watchdog — fault injection (REL-1, SCH-7);
+ *   <li>{@code slow-tiny}: pool-s with one slot at 20 tokens/s — cancel while running or queued (SSE-3).
+ * </ul>
+ * Each test class uses its own tenant so classes never see each other's data.
+ */
+public class SluiceStack implements QuarkusTestResourceLifecycleManager {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static EmbeddedDatabase db;
+    private static DevIssuer issuer;
+    private static Process sim;
+    private static Map<String, String> instanceUrls = new HashMap<>();
+    private static Path workDir;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            workDir = Files.createTempDirectory("sluice-test-");
+            db = EmbeddedDatabase.start(null, 0);
+            issuer = DevIssuer.start(0);
+            startSimulator();
+            Path config = workDir.resolve("sluice-test.yaml");
+            Files.writeString(config, """
+                    pools:
+                      - id: pool-a
+                        model: dev-tiny
+                        engine: llamacpp
+                        replicas:
+                          - {id: r0, url: "%s"}
+                          - {id: r1, url: "%s"}
+                      - id: pool-b
+                        model: dev-tiny
+                        engine: llamacpp
+                        device_mask: "1"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-f
+                        model: fault-tiny
+                        engine: llamacpp
+                        device_mask: "2"
+                        watchdog: {wall_ms: 60000, idle_ms: 1500}
+                        replicas:
+                          - {id: r0, url: "%s"}
+                          - {id: r1, url: "%s"}
+                      - id: pool-s
+                        model: slow-tiny
+                        engine: llamacpp
+                        device_mask: "3"
+                        queue:
+                          capacity: {interactive: 4, batch: 4}
+                        replicas:
+                          - {id: r0, url: "%s"}
+                    """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
+                    instanceUrls.get("f1"), instanceUrls.get("s0")));
+            Map<String, String> props = new HashMap<>(db.quarkusProperties());
+            props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
+            props.put("sluice.config-file", config.toString());
+            return props;
+        } catch (Exception e) {
+            stop();
+            throw new IllegalStateException("could not start the test stack", e);
+        }
+    }
+
+    private static void startSimulator() throws Exception {
+        String jar = System.getProperty("test.engine-sim.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("engine simulator jar not found at " + jar + "; build platform/engine-sim first");
+        }
+        Path ports = workDir.resolve("sim-ports.json");
+        List<String> specs = List.of(
+                "engine=llamacpp,port=0,model=dev-tiny,slots=4,tokens_per_s=400",
+                "engine=llamacpp,port=0,model=dev-tiny,slots=4,tokens_per_s=400",
+                "engine=llamacpp,port=0,model=dev-tiny,slots=4,tokens_per_s=400",
+                "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
+                "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
+                "engine=llamacpp,port=0,model=slow-tiny,slots=1,tokens_per_s=20");
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
+        for (String s : specs) {
+            cmd.add("--instance");
+            cmd.add(s);
+        }
+        cmd.add("--ports-file");
+        cmd.add(ports.toString());
+        sim = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(workDir.resolve("engine-sim.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(ports)) {
+            if (!sim.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
+            }
+            Thread.sleep(50);
+        }
+        JsonNode list = JSON.readTree(ports.toFile());
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0"};
+        for (int i = 0; i < names.length; i++) {
+            instanceUrls.put(names[i], list.get(i).path("url").asText());
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (sim != null) {
+            sim.destroy();
+            try {
+                sim.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sim.destroyForcibly();
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+        if (db != null) {
+            try {
+                db.close();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    public static DevIssuer issuer() {
+        return issuer;
+    }
+
+    public static EmbeddedDatabase database() {
+        return db;
+    }
+
+    /** Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s). */
+    public static String engine(String name) {
+        return instanceUrls.get(name);
+    }
+
+    /** Arms a fault on a simulator instance through its /sim/faults control API. */
+    public static void armFault(String instance, String faultJson) {
+        send(HttpRequest.newBuilder(URI.create(engine(instance) + "/sim/faults"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(faultJson))
+                .build());
+    }
+
+    public static void clearFaults(String instance) {
+        send(HttpRequest.newBuilder(URI.create(engine(instance) + "/sim/faults")).DELETE().build());
+    }
+
+    /** The simulator's own counters for an instance ({active, completed, aborted, ...}). */
+    public static JsonNode simStats(String instance) {
+        try {
+            return JSON.readTree(send(HttpRequest.newBuilder(URI.create(engine(instance) + "/sim/stats")).GET().build()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String send(HttpRequest req) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException(req.uri() + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
