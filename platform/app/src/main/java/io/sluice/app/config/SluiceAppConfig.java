@@ -23,10 +23,38 @@ public interface SluiceAppConfig {
 
     Sessions sessions();
 
+    Policy policy();
+
+    /** Limits of tenant policy calls (POL-2); defaults are the specification's. */
+    interface Policy {
+        /** Wall-clock limit of one policy call; past it the call is interrupted and counts as a timeout. */
+        @WithDefault("10")
+        long callTimeoutMs();
+
+        /** Guest linear memory plus Extism kernel allocations per instance. */
+        @WithDefault("16777216")
+        long memoryBytes();
+
+        /** Largest output of one call. */
+        @WithDefault("65536")
+        int outputBytes();
+
+        /** Largest module accepted at upload. */
+        @WithDefault("4194304")
+        int moduleBytes();
+    }
+
     interface Http {
         /** Largest accepted request body in bytes; larger bodies answer 400 INVALID_PARAMS (ADM-3). */
         @WithDefault("1048576")
         long maxBodyBytes();
+
+        /**
+         * Largest policy upload body ({@code POST /v1/policies/{name}/versions}): the module size limit (4 MiB)
+         * plus room for fixtures and multipart framing. The module limit itself is enforced by the policy host.
+         */
+        @WithDefault("5242880")
+        long maxUploadBytes();
     }
 
     interface Security {

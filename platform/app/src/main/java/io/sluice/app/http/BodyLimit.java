@@ -30,7 +30,7 @@ public class BodyLimit {
     }
 
     private void handle(RoutingContext ctx) {
-        long max = config.http().maxBodyBytes();
+        long max = isPolicyUpload(ctx) ? config.http().maxUploadBytes() : config.http().maxBodyBytes();
         String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
             long n;
@@ -45,6 +45,11 @@ public class BodyLimit {
             }
         }
         ctx.next();
+    }
+
+    private static boolean isPolicyUpload(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        return ctx.request().method() == io.vertx.core.http.HttpMethod.POST && path.startsWith("/v1/policies/") && path.endsWith("/versions");
     }
 
     private void refuse(RoutingContext ctx, long max) {

@@ -4,7 +4,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.core.admission.AdmissionPipeline;
-import io.sluice.core.admission.AdmitHook;
 import io.sluice.core.admission.QuotaGate;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.config.SluiceConfig;
@@ -37,6 +36,9 @@ public class SchedulerRuntime {
     @Inject
     TenantWeights tenantWeights;
 
+    @Inject
+    io.sluice.app.policy.TenantPolicyHooks policyHooks;
+
     private volatile TaskScheduler scheduler;
     private volatile AdmissionPipeline pipeline;
     private volatile SluiceConfig sluiceConfig;
@@ -52,7 +54,7 @@ public class SchedulerRuntime {
         for (TaskObserver o : observers) {
             s.addObserver(o);
         }
-        pipeline = new AdmissionPipeline(s, AdmitHook.NONE, QuotaGate.NONE);
+        pipeline = new AdmissionPipeline(s, policyHooks, QuotaGate.NONE, policyHooks);
         scheduler = s;
         s.start();
         LOG.infof("scheduling %d pools from %s", sluiceConfig.pools().size(), file);

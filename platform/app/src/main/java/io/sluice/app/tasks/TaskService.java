@@ -73,12 +73,17 @@ public class TaskService {
         TaskSpec validated = TaskValidator.validate(body.toCore(), tenantId);
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         return Panache.withSession(() -> tasks.findById(validated.taskId())).flatMap(existing -> {
             if (existing != null) {
                 return Uni.createFrom().item(replay(existing, tenantId, fingerprint));
             }
-            AdmissionPipeline.Admitted admitted = runtime.pipeline().evaluate(validated);
-            return record(admitted, requestJson, fingerprint).map(entity -> enqueue(admitted, entity));
+            // Tenant policies may run for milliseconds: admission runs on a worker thread, persistence back on
+            // the request's Vert.x context.
+            return Uni.createFrom().item(() -> runtime.pipeline().evaluate(validated))
+                    .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                    .emitOn(r -> context.runOnContext(v -> r.run()))
+                    .flatMap(admitted -> record(admitted, requestJson, fingerprint).map(entity -> enqueue(admitted, entity)));
         });
     }
 
@@ -123,7 +128,7 @@ public class TaskService {
                         t.policyName = admitted.policy().name();
                         t.policyVersion = admitted.policy().version();
                         t.policyDigest = admitted.policy().digest();
-                        t.policyDecision = "allow";
+                        t.policyDecision = admitted.policyDecision();
                     }
                     return tasks.persistAndFlush(t)
                             .flatMap(x -> tasks.recordEvent(t.id, "accepted", "{\"pool_id\":\"" + t.poolId + "\"}"))

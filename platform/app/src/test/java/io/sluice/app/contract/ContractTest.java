@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class ContractTest extends ApiTest {
     /** Operations whose implementation has landed; every other one must answer the typed 501. */
-    private static final Set<String> IMPLEMENTED = Set.of("submitTask", "getTask", "streamTask", "cancelTask");
+    private static final Set<String> IMPLEMENTED = Set.of("submitTask", "getTask", "streamTask", "cancelTask", "listPolicies", "getPolicy",
+            "uploadPolicyVersion", "listPolicyVersions", "getPolicyVersion", "getPolicyBinding", "putPolicyBinding", "deletePolicyBinding");
 
     @Test
     @DisplayName("POOL-3 the served /q/openapi is the contract file, as YAML and as JSON")
@@ -44,9 +45,11 @@ class ContractTest extends ApiTest {
     @DisplayName("ADM-7 every contract operation not implemented yet answers a typed, documented 501")
     void notImplementedOperationsAnswer501() {
         List<String> checked = new ArrayList<>();
+        int operations = 0;
         for (Map.Entry<String, PathItem> p : Contract.model().getPaths().entrySet()) {
             for (Map.Entry<PathItem.HttpMethod, Operation> op : p.getValue().readOperationsMap().entrySet()) {
                 Operation o = op.getValue();
+                operations++;
                 if (IMPLEMENTED.contains(o.getOperationId())) {
                     continue;
                 }
@@ -69,6 +72,6 @@ class ContractTest extends ApiTest {
                 checked.add(o.getOperationId());
             }
         }
-        assertThat(checked).hasSizeGreaterThan(30);
+        assertThat(checked).hasSize(operations - IMPLEMENTED.size());
     }
 }

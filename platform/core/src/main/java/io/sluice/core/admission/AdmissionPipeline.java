@@ -22,15 +22,22 @@ public final class AdmissionPipeline {
     private final TaskScheduler scheduler;
     private final AdmitHook policy;
     private final QuotaGate quotas;
+    private final RouteHook route;
 
-    public AdmissionPipeline(TaskScheduler scheduler, AdmitHook policy, QuotaGate quotas) {
+    public AdmissionPipeline(TaskScheduler scheduler, AdmitHook policy, QuotaGate quotas, RouteHook route) {
         this.scheduler = scheduler;
         this.policy = policy;
         this.quotas = quotas;
+        this.route = route;
     }
 
-    /** A task that passed every admission step and is ready to be enqueued. */
-    public record Admitted(TaskSpec spec, TaskScheduler.Placement placement, SluiceError.PolicyRef policy) {}
+    /**
+     * A task that passed every admission step and is ready to be enqueued.
+     *
+     * @param policy the admit policy version that decided, null when none is bound
+     * @param policyDecision allow, modify or fail_open; null when no admit policy is bound
+     */
+    public record Admitted(TaskSpec spec, TaskScheduler.Placement placement, SluiceError.PolicyRef policy, String policyDecision) {}
 
     public Admitted evaluate(TaskRequest request, String tenantId) {
         return evaluate(stage(AdmissionStage.VALIDATE, () -> TaskValidator.validate(request, tenantId)));
@@ -51,8 +58,12 @@ public final class AdmissionPipeline {
             quotas.check(admitted);
             return null;
         });
-        TaskScheduler.Placement placement = stage(AdmissionStage.DEADLINE, () -> scheduler.place(admitted, pools));
-        return new Admitted(admitted, placement, verdict.policy());
+        List<String> preference = stage(AdmissionStage.POLICY, () -> {
+            var candidates = scheduler.routeCandidates(pools);
+            return candidates.isEmpty() ? List.<String>of() : route.route(admitted, candidates);
+        });
+        TaskScheduler.Placement placement = stage(AdmissionStage.DEADLINE, () -> scheduler.place(admitted, pools, preference));
+        return new Admitted(admitted, placement, verdict.policy(), verdict.decision());
     }
 
     /** Runs one step, labelling its rejections with the step unless they already name one. */

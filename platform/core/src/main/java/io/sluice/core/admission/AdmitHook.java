@@ -10,7 +10,7 @@ import java.util.List;
  * the policy host wiring; {@link #NONE} admits everything unchanged.
  */
 public interface AdmitHook {
-    AdmitHook NONE = (spec, pools) -> new Verdict(spec, null);
+    AdmitHook NONE = (spec, pools) -> new Verdict(spec, null, null);
 
     /**
      * @param spec the validated task
@@ -20,6 +20,13 @@ public interface AdmitHook {
      */
     Verdict admit(TaskSpec spec, List<Pool> pools);
 
-    /** Result of the policy step; {@code policy} is null when no policy is bound. */
-    record Verdict(TaskSpec spec, SluiceError.PolicyRef policy) {}
+    /**
+     * Result of the policy step.
+     *
+     * @param spec the task to admit, possibly tightened
+     * @param policy the policy version that decided, or null when no policy is bound
+     * @param decision {@code allow}, {@code modify} or {@code fail_open} (the policy failed and its binding
+     *     admits anyway); null when no policy is bound
+     */
+    record Verdict(TaskSpec spec, SluiceError.PolicyRef policy, String decision) {}
 }

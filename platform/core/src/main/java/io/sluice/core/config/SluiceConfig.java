@@ -50,8 +50,17 @@ public record SluiceConfig(List<PoolConfig> pools, SchedulingConfig scheduling) 
     /**
      * @param id replica id, unique within its pool
      * @param url base URL of the engine's HTTP server
+     * @param labels free-form labels shown to tenant {@code route} policies (for example {@code canary: "true"})
      */
-    public record ReplicaConfig(String id, String url) {}
+    public record ReplicaConfig(String id, String url, Map<String, String> labels) {
+        public ReplicaConfig {
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+        }
+
+        public ReplicaConfig(String id, String url) {
+            this(id, url, null);
+        }
+    }
 
     /**
      * @param capacity waiting tasks per priority (ADM-4)

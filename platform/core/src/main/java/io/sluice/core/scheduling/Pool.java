@@ -122,9 +122,21 @@ public final class Pool {
 
     /**
      * Least-loaded Ready replica with a free slot (SCH-6): most free slots first, then fewest in flight,
-     * ties broken by replica id so placement is deterministic. Replicas in {@code exclude} are skipped.
+     * ties broken by replica id so placement is deterministic. Replicas in {@code exclude} are skipped. When
+     * {@code preference} is non-empty (a tenant route policy narrowed and ordered the candidates), only those
+     * replicas qualify and the first free one in that order wins.
      */
-    Optional<Replica> place(java.util.Set<String> exclude) {
+    Optional<Replica> place(java.util.Set<String> exclude, List<String> preference) {
+        if (!preference.isEmpty()) {
+            for (String qualified : preference) {
+                for (Replica r : replicas) {
+                    if (r.qualifiedId().equals(qualified) && r.freeSlots() > 0 && !exclude.contains(r.id())) {
+                        return Optional.of(r);
+                    }
+                }
+            }
+            return Optional.empty();
+        }
         List<Replica> candidates = new ArrayList<>();
         for (Replica r : replicas) {
             if (r.freeSlots() > 0 && !exclude.contains(r.id())) {
@@ -135,6 +147,13 @@ public final class Pool {
                 .min(Comparator.comparingInt((Replica r) -> -r.freeSlots())
                         .thenComparingInt(Replica::inFlight)
                         .thenComparing(Replica::id));
+    }
+
+    /** Whether any replica named in {@code preference} (or any at all, when empty) is Ready. */
+    boolean anyReady(List<String> preference) {
+        return replicas.stream()
+                .filter(r -> preference.isEmpty() || preference.contains(r.qualifiedId()))
+                .anyMatch(r -> r.state() == ReplicaState.READY);
     }
 
     /** The engine version and digest the replica set agrees on: those of the first Ready replica by id. */

@@ -11,16 +11,28 @@ public final class Replica {
     private final String id;
     private final String poolId;
     private final EngineAdapter adapter;
+    private final java.util.Map<String, String> labels;
     private volatile ReplicaState state = ReplicaState.STARTING;
     private volatile EngineProbe probe;
     private volatile String lastError;
     private volatile int consecutiveFailures;
     private int inFlight;
 
-    public Replica(String id, String poolId, EngineAdapter adapter) {
+    public Replica(String id, String poolId, EngineAdapter adapter, java.util.Map<String, String> labels) {
         this.id = id;
         this.poolId = poolId;
         this.adapter = adapter;
+        this.labels = java.util.Map.copyOf(labels);
+    }
+
+    /** Operator-given labels, visible to tenant route policies. */
+    public java.util.Map<String, String> labels() {
+        return labels;
+    }
+
+    /** Free slots right now (a racy read outside the pool lock, good enough for routing snapshots). */
+    public int freeSlotsSnapshot() {
+        return freeSlots();
     }
 
     /** Globally unique id: {@code <pool>/<replica>}. */

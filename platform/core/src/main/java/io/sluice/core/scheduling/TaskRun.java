@@ -20,6 +20,7 @@ public final class TaskRun {
     private final Pool pool;
     private final long queuePositionAtAdmission;
     private final long predictedStartMs;
+    private final java.util.List<String> replicaPreference;
 
     private volatile TaskState state = TaskState.QUEUED;
     private FairQueue.Entry<TaskRun> queueEntry;
@@ -34,8 +35,9 @@ public final class TaskRun {
     private int attempts;
     private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
 
-    TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt) {
+    TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt, java.util.List<String> replicaPreference) {
         this.spec = spec;
+        this.replicaPreference = java.util.List.copyOf(replicaPreference);
         this.pool = pool;
         this.queuePositionAtAdmission = queuePosition;
         this.predictedStartMs = predictedStartMs;
@@ -90,6 +92,11 @@ public final class TaskRun {
 
     public long predictedStartMs() {
         return predictedStartMs;
+    }
+
+    /** Replicas a tenant route policy allowed, in preference order; empty = any replica of the pool. */
+    public java.util.List<String> replicaPreference() {
+        return replicaPreference;
     }
 
     /** Milliseconds the task waited in the queue (until now while still queued). */

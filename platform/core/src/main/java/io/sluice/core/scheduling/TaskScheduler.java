@@ -58,6 +58,7 @@ public final class TaskScheduler implements AutoCloseable {
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
     private final Map<UUID, TaskRun> runs = new ConcurrentHashMap<>();
+    private final Map<String, TenantUsage> usage = new ConcurrentHashMap<>();
     private final List<TaskObserver> observers = new ArrayList<>();
     private final ScheduledExecutorService timers;
     private final long retentionMs;
@@ -80,7 +81,7 @@ public final class TaskScheduler implements AutoCloseable {
         for (PoolConfig pc : config.pools()) {
             List<Replica> replicas = new ArrayList<>();
             for (ReplicaConfig rc : pc.replicas()) {
-                replicas.add(new Replica(rc.id(), pc.id(), adapters.apply(pc, rc)));
+                replicas.add(new Replica(rc.id(), pc.id(), adapters.apply(pc, rc), rc.labels()));
             }
             pools.put(pc.id(), new Pool(pc, replicas, weights));
         }
@@ -142,7 +143,35 @@ public final class TaskScheduler implements AutoCloseable {
      * @throws SluiceException POOL_UNREADY, POOL_UNAVAILABLE (ADM-8), INVALID_PARAMS or DEADLINE_UNMET
      */
     public Placement place(TaskSpec spec, List<Pool> candidates) {
-        List<Pool> ready = candidates.stream().filter(Pool::ready).sorted(
+        return place(spec, candidates, List.of());
+    }
+
+    /**
+     * As {@link #place(TaskSpec, List)}, restricted to the replicas a tenant route policy chose, in its order
+     * of preference (POL-1 route, SCH-6): the pool of the first preferred replica that is Ready wins.
+     */
+    public Placement place(TaskSpec spec, List<Pool> candidates, List<String> replicaPreference) {
+        if (!replicaPreference.isEmpty()) {
+            List<Pool> routed = new ArrayList<>();
+            for (String qualified : replicaPreference) {
+                for (Pool p : candidates) {
+                    if (qualified.startsWith(p.id() + "/") && p.ready() && !routed.contains(p)) {
+                        routed.add(p);
+                    }
+                }
+            }
+            if (!routed.isEmpty()) {
+                Pool chosen = routed.get(0);
+                List<String> inPool = replicaPreference.stream().filter(q -> q.startsWith(chosen.id() + "/")).toList();
+                Placement p = placeOn(spec, List.of(chosen), candidates);
+                return new Placement(p.pool(), p.queuePosition(), p.predictedStartMs(), inPool);
+            }
+        }
+        return placeOn(spec, candidates, candidates);
+    }
+
+    private Placement placeOn(TaskSpec spec, List<Pool> eligible, List<Pool> candidates) {
+        List<Pool> ready = eligible.stream().filter(Pool::ready).sorted(
                 Comparator.comparingDouble(Pool::load).thenComparing(Pool::id)).toList();
         if (ready.isEmpty()) {
             boolean warming = candidates.stream().anyMatch(p -> !p.draining() && p.warmingUp());
@@ -197,11 +226,43 @@ public final class TaskScheduler implements AutoCloseable {
                         .withStage(AdmissionStage.DEADLINE));
             }
         }
-        return new Placement(pool, position, predictedStart);
+        return new Placement(pool, position, predictedStart, List.of());
     }
 
-    /** Where admission decided a task goes, and what it predicted. */
-    public record Placement(Pool pool, long queuePosition, long predictedStartMs) {}
+    /**
+     * Where admission decided a task goes, and what it predicted.
+     *
+     * @param replicaPreference replicas of {@code pool} a route policy allowed, preferred first; empty = any
+     */
+    public record Placement(Pool pool, long queuePosition, long predictedStartMs, List<String> replicaPreference) {
+        public Placement {
+            replicaPreference = replicaPreference == null ? List.of() : List.copyOf(replicaPreference);
+        }
+    }
+
+    /** A Ready replica as a tenant route policy sees it. */
+    public record ReplicaCandidate(String replicaId, String poolId, String engine, int freeSlots, Map<String, String> labels) {}
+
+    /** Ready replicas of {@code pools}, ordered by pool then replica id, for a route policy to choose from. */
+    public List<ReplicaCandidate> routeCandidates(List<Pool> pools) {
+        List<ReplicaCandidate> out = new ArrayList<>();
+        for (Pool p : pools) {
+            if (p.draining()) {
+                continue;
+            }
+            for (Replica r : p.replicas()) {
+                if (r.state() == ReplicaState.READY) {
+                    out.add(new ReplicaCandidate(r.qualifiedId(), p.id(), p.engine().wire(), r.freeSlotsSnapshot(), r.labels()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Queued and running tasks of one tenant, across pools. */
+    public TenantUsage usage(String tenant) {
+        return usage.computeIfAbsent(tenant, t -> new TenantUsage());
+    }
 
     /**
      * Enqueues an admitted task, applying the pool's full-queue policy (ADM-4), and starts dispatch.
@@ -225,7 +286,7 @@ public final class TaskScheduler implements AutoCloseable {
             }
             long position = pool.queue().size();
             long predicted = pool.estimator().predictStartMs(position, pool.readySlots(), pool.freeSlots());
-            run = new TaskRun(spec, pool, position, predicted, Instant.now());
+            run = new TaskRun(spec, pool, position, predicted, Instant.now(), placement.replicaPreference());
             if (runs.putIfAbsent(spec.taskId(), run) != null) {
                 throw SluiceException.of(ErrorCode.CONFLICT, "task " + spec.taskId() + " is already known");
             }
@@ -233,6 +294,7 @@ public final class TaskScheduler implements AutoCloseable {
             // 'started' must precede everything it emits.
             run.log().append(new TaskEvent.Started(position, predicted, pool.id(), null, pool.engine().wire()));
             run.queued(pool.queue().enqueue(spec.tenantId(), spec.priority(), run));
+            usage(spec.tenantId()).queued.incrementAndGet();
         }
         if (victim != null) {
             notifyBackpressure(pool, fullPolicy);
@@ -298,22 +360,42 @@ public final class TaskScheduler implements AutoCloseable {
             return;
         }
         List<TaskRun> toStart = new ArrayList<>();
+        List<TaskRun> stranded = new ArrayList<>();
         synchronized (pool) {
             if (pool.draining()) {
                 return;
             }
             while (pool.queue().size() > 0) {
-                Optional<Replica> replica = pool.place(java.util.Set.of());
+                TaskRun head = pool.queue().peek().orElseThrow().item();
+                Optional<Replica> replica = pool.place(java.util.Set.of(), head.replicaPreference());
                 if (replica.isEmpty()) {
-                    break;
+                    if (!head.replicaPreference().isEmpty() && !pool.anyReady(head.replicaPreference())) {
+                        // Every replica the tenant's route policy allowed is gone: end the task rather than let
+                        // it block the queue behind it forever.
+                        pool.queue().poll();
+                        head.queued(null);
+                        stranded.add(head);
+                        continue;
+                    }
+                    break; // keep arrival order: the head waits for a slot on its allowed replicas
                 }
                 TaskRun run = pool.queue().poll().orElseThrow().item();
                 Replica r = replica.get();
                 r.acquire();
                 run.running(r);
                 pool.runningTasks().put(run.spec().taskId().toString(), run);
+                TenantUsage u = usage(run.spec().tenantId());
+                u.queued.decrementAndGet();
+                u.running.incrementAndGet();
                 toStart.add(run);
             }
+        }
+        for (TaskRun run : stranded) {
+            usage(run.spec().tenantId()).queued.decrementAndGet();
+            SluiceError err = SluiceError.of(ErrorCode.REPLICA_EXHAUSTED,
+                            "none of the replicas the tenant's route policy allowed is Ready any more")
+                    .withEngine(pool.engine().wire(), pool.id());
+            finish(run, TaskState.FAILED, new TaskEvent.Failed(err), TaskObserver.EndReason.ENGINE_ERROR);
         }
         for (TaskRun run : toStart) {
             start(pool, run);
@@ -441,7 +523,7 @@ public final class TaskScheduler implements AutoCloseable {
             }
             if (run.tokensOut() == 0 && run.attempts() < 2) {
                 run.failedReplicas().add(replica.id());
-                Optional<Replica> other = pool.place(run.failedReplicas());
+                Optional<Replica> other = pool.place(run.failedReplicas(), run.replicaPreference());
                 if (other.isPresent()) {
                     replica.release();
                     retryOn = other.get();
@@ -470,14 +552,17 @@ public final class TaskScheduler implements AutoCloseable {
         }
         Pool pool = run.pool();
         Generation g = null;
+        TenantUsage u = usage(run.spec().tenantId());
         synchronized (pool) {
             if (run.queueEntry() != null) {
                 pool.queue().remove(run.queueEntry());
                 run.queued(null);
+                u.queued.decrementAndGet();
             }
             if (pool.runningTasks().remove(run.spec().taskId().toString()) != null && run.replica() != null) {
                 run.replica().release();
                 g = run.generation();
+                u.running.decrementAndGet();
             }
             run.ended(state, terminal instanceof TaskEvent.Failed f ? f.error() : null);
         }

@@ -1,0 +1,125 @@
+package io.sluice.benchmarks.policy;
+
+import io.sluice.policy.host.AdmitInput;
+import io.sluice.policy.host.AdmitOutcome;
+import io.sluice.policy.host.ExecutionMode;
+import io.sluice.policy.host.PolicyHost;
+import io.sluice.policy.host.PolicyLimits;
+import io.sluice.policy.host.PolicyModule;
+import io.sluice.policy.host.PolicyTelemetry;
+import io.sluice.policy.host.internal.AbiJson;
+import io.sluice.policy.host.internal.DirectCall;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * PERF-2: cost of one {@code admit} of the model-allowlist example, side by side:
+ *
+ * <ul>
+ *   <li>{@code aotHost} / {@code interpretedHost}: the full {@link PolicyHost#admit} path (typed input to
+ *       JSON, hand-off to a policy worker, Extism call, output checks, outcome), compiled vs interpreted;
+ *   <li>{@code aotDirect} / {@code interpretedDirect}: the same minus the worker hand-off (calling thread);
+ *   <li>{@code plainJava}: the same policy as plain Java, JSON in and out, no sandbox;
+ *   <li>{@code step*}: where the time of {@code aotDirect} goes (encode input, Extism call, output checks).
+ * </ul>
+ *
+ * Sample mode reports percentiles. The call limit is raised to 1 s so the interpreter is measured, not
+ * killed; limits do not change the cost of a call.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+@Fork(1)
+public class PolicyAdmitBenchmark {
+    private PolicyHost aotHost;
+    private PolicyHost interpretedHost;
+    private PolicyModule aotModule;
+    private PolicyModule interpretedModule;
+    private DirectCall aotDirect;
+    private DirectCall interpretedDirect;
+    private AdmitInput input;
+    private AbiJson.EncodedInput encoded;
+    private byte[] aotOutput;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        PolicyLimits limits = PolicyLimits.builder().callTimeout(Duration.ofSeconds(1)).build();
+        byte[] wasm = BenchInputs.plugin(BenchInputs.PLUGIN);
+        aotHost = PolicyHost.create(limits, PolicyTelemetry.NONE, ExecutionMode.COMPILED);
+        interpretedHost = PolicyHost.create(limits.toBuilder().warmUpCalls(20).build(), PolicyTelemetry.NONE, ExecutionMode.INTERPRETED_UNSAFE);
+        aotModule = aotHost.compile(wasm);
+        interpretedModule = interpretedHost.compile(wasm);
+        aotDirect = DirectCall.of(aotModule, limits.memoryBytes(), limits.logBytesPerCall());
+        interpretedDirect = DirectCall.of(interpretedModule, limits.memoryBytes(), limits.logBytesPerCall());
+        input = BenchInputs.admit("bench");
+        encoded = DirectCall.encode(input, false);
+        aotOutput = aotDirect.call(encoded);
+        if (!"allow".equals(aotDirect.validate(aotOutput, encoded))
+                || !"allow".equals(PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(encoded.json())))) {
+            throw new IllegalStateException("the policies disagree or do not allow the benchmark input");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        aotHost.close();
+        interpretedHost.close();
+    }
+
+    @Benchmark
+    public AdmitOutcome aotHost() {
+        return aotHost.admit("bench", aotModule, input);
+    }
+
+    @Benchmark
+    public AdmitOutcome interpretedHost() {
+        return interpretedHost.admit("bench", interpretedModule, input);
+    }
+
+    @Benchmark
+    public String aotDirect() {
+        AbiJson.EncodedInput in = DirectCall.encode(input, false);
+        return aotDirect.validate(aotDirect.call(in), in);
+    }
+
+    @Benchmark
+    public String interpretedDirect() {
+        AbiJson.EncodedInput in = DirectCall.encode(input, false);
+        return interpretedDirect.validate(interpretedDirect.call(in), in);
+    }
+
+    @Benchmark
+    public String plainJava() {
+        AbiJson.EncodedInput in = DirectCall.encode(input, false);
+        return PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(in.json()));
+    }
+
+    @Benchmark
+    public AbiJson.EncodedInput stepEncodeInput() {
+        return DirectCall.encode(input, false);
+    }
+
+    @Benchmark
+    public byte[] stepExtismCall() {
+        return aotDirect.call(encoded);
+    }
+
+    @Benchmark
+    public String stepValidateOutput() {
+        return aotDirect.validate(aotOutput, encoded);
+    }
+}

@@ -1,0 +1,54 @@
+package io.sluice.policy.host.internal;
+
+import io.sluice.policy.host.AdmitInput;
+import io.sluice.policy.host.PolicyModule;
+
+/**
+ * Runs one guest instance on the calling thread, step by step, without the worker hand-off and without
+ * any time limit. For benchmarks that show where the time of a call goes; never for tenant traffic.
+ * Not thread-safe.
+ */
+public final class DirectCall {
+    private final CompiledPolicy policy;
+    private final GuestInstance instance;
+    private final AbiSchemas schemas = AbiSchemas.get();
+
+    private DirectCall(CompiledPolicy policy, GuestInstance instance) {
+        this.policy = policy;
+        this.instance = instance;
+    }
+
+    /** A fresh instance of a module compiled by a host (memory budget and log bound as given). */
+    public static DirectCall of(PolicyModule module, long memoryBytes, int logBytes) {
+        CompiledPolicy p = (CompiledPolicy) module;
+        HostRuntime owner = (HostRuntime) p.owner;
+        return new DirectCall(p, GuestInstance.create(p, ExtismKernel.get(owner.mode()), memoryBytes, logBytes));
+    }
+
+    /** Step 1: typed input to ABI JSON bytes. */
+    public static AbiJson.EncodedInput encode(AdmitInput input, boolean includePrompt) {
+        return AbiJson.encodeAdmit(input, includePrompt);
+    }
+
+    /** Step 2: the Extism call (input copy, guest code, output copy); returns the output bytes. */
+    public byte[] call(AbiJson.EncodedInput input) {
+        GuestInstance.RawResult r = instance.call("admit", input.json(), input.facts().timeMs(), input.facts().randomSeed(), 64 * 1024);
+        if (r.returnedError() || r.output() == null) {
+            throw new IllegalStateException("guest failed: " + r.guestError());
+        }
+        return r.output();
+    }
+
+    /** Step 3: output checks (JSON, schema, tightening rules); returns the decision label. */
+    public String validate(byte[] output, AbiJson.EncodedInput input) {
+        try {
+            return OutputValidator.admit(output, input.facts(), schemas).decision().wireName();
+        } catch (OutputValidator.InvalidOutput e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    public String policyName() {
+        return policy.descriptor().name();
+    }
+}

@@ -1,0 +1,48 @@
+// model-allowlist: admits a task only if its model is on the tenant's allow-list.
+//
+// The list comes from the tenant label `allowed-models` (comma-separated model refs, set by the
+// operator per tenant), so one uploaded plugin serves tenants with different lists; a tenant
+// without the label gets DEFAULT_ALLOWED, which is compiled in.
+import {
+  Hook,
+  Tenant,
+  allow,
+  deny,
+  readAdmitInput,
+  writeDecision,
+  writeDescription,
+} from "@sluice/policy-sdk";
+
+const LABEL = "allowed-models";
+const DEFAULT_ALLOWED: string[] = ["dev-tiny"];
+
+export function describe(): i32 {
+  return writeDescription("model-allowlist", "1.0.0", [Hook.ADMIT]);
+}
+
+export function admit(): i32 {
+  const input = readAdmitInput();
+  const model = input.request.model_ref;
+  const allowed = allowedModels(input.tenant);
+  if (allowed.includes(model)) {
+    return writeDecision(allow("model " + model + " is on the allow-list"));
+  }
+  const listed = allowed.length == 0 ? "(none)" : allowed.join(", ");
+  return writeDecision(
+    deny(
+      "model " + model + " is not on the allow-list of tenant " + input.tenant.id +
+        "; allowed: " + listed,
+    ),
+  );
+}
+
+function allowedModels(tenant: Tenant): string[] {
+  if (!tenant.labels.has(LABEL)) return DEFAULT_ALLOWED;
+  const parts = tenant.labels.get(LABEL).split(",");
+  const out = new Array<string>();
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i].trim();
+    if (p.length > 0) out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// route-preferred-pool: sends the tenant's tasks to its preferred pool first.
+//
+// The preferred pool id is the tenant label `preferred-pool`. Replicas of that pool come first;
+// within each group replicas with more free slots come first, ties broken by replica id, so the
+// order is deterministic. Every candidate stays in the order: other pools are a fallback, never
+// excluded (use canary-by-label for hard exclusion).
+import {
+  Candidate,
+  Hook,
+  allow,
+  readRouteInput,
+  writeDecision,
+  writeDescription,
+  writeRouteDecision,
+} from "@sluice/policy-sdk";
+
+const LABEL = "preferred-pool";
+
+export function describe(): i32 {
+  return writeDescription("route-preferred-pool", "1.0.0", [Hook.ROUTE]);
+}
+
+// Required by ABI v1 for every plugin; never called because describe() lists only "route".
+export function admit(): i32 {
+  return writeDecision(allow("route-only plugin"));
+}
+
+export function route(): i32 {
+  const input = readRouteInput();
+  const preferred = input.tenant.label(LABEL);
+  const c = input.candidates.slice(0);
+  // Insertion sort: candidate lists are short, and AssemblyScript comparators cannot capture
+  // `preferred`.
+  for (let i = 1; i < c.length; i++) {
+    const x = c[i];
+    let j = i - 1;
+    while (j >= 0 && before(x, c[j], preferred)) {
+      c[j + 1] = c[j];
+      j--;
+    }
+    c[j + 1] = x;
+  }
+  const order = new Array<string>(c.length);
+  for (let i = 0; i < c.length; i++) order[i] = c[i].replica_id;
+  return writeRouteDecision(order);
+}
+
+function before(a: Candidate, b: Candidate, preferred: string): bool {
+  const ap = preferred.length > 0 && a.pool_id == preferred;
+  const bp = preferred.length > 0 && b.pool_id == preferred;
+  if (ap != bp) return ap;
+  if (a.free_slots != b.free_slots) return a.free_slots > b.free_slots;
+  return a.replica_id < b.replica_id;
+}
