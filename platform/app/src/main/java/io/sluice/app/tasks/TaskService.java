@@ -83,7 +83,7 @@ public class TaskService {
             return Uni.createFrom().item(() -> runtime.pipeline().evaluate(validated))
                     .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
                     .emitOn(r -> context.runOnContext(v -> r.run()))
-                    .flatMap(admitted -> record(admitted, requestJson, fingerprint).map(entity -> enqueue(admitted, entity)));
+                    .flatMap(admitted -> record(admitted, requestJson, fingerprint).flatMap(entity -> enqueue(admitted, entity)));
         });
     }
 
@@ -162,23 +162,21 @@ public class TaskService {
     }
 
     /**
-     * Enqueues a recorded task. Should the queue have filled since admission looked, the record is removed
-     * again so a later re-post of the same task is admitted afresh.
+     * Enqueues a recorded task. Should the queue have filled since admission looked, the record (and the
+     * session turn it counted) is removed again before the rejection is answered, so a later re-post of the
+     * same task is admitted afresh and nothing of the refused task stays stored.
      */
-    private Submitted enqueue(AdmissionPipeline.Admitted admitted, TaskEntity entity) {
+    private Uni<Submitted> enqueue(AdmissionPipeline.Admitted admitted, TaskEntity entity) {
+        TaskRun run;
         try {
-            TaskRun run = runtime.scheduler().enqueue(admitted.spec(), admitted.placement());
-            return new Submitted(new TaskAccepted(entity.id.toString(), run.queuePositionAtAdmission(), run.predictedStartMs(),
-                    entity.backoffMs), false);
+            run = runtime.scheduler().enqueue(admitted.spec(), admitted.placement());
         } catch (SluiceException e) {
-            io.quarkus.vertx.VertxContextSupport.subscribe(
-                    () -> Panache.withTransaction(() -> TaskEntity.delete("id", entity.id)
+            return Panache.withTransaction(() -> tasks.delete("id", entity.id)
                             .flatMap(n -> sessions.update("turns = turns - 1 where id = ?1 and turns > 0", entity.sessionId)))
-                            .toMulti(),
-                    s -> s.with(x -> {}, f -> org.jboss.logging.Logger.getLogger(TaskService.class)
-                            .errorf(f, "could not remove rejected task %s", entity.id)));
-            throw e;
+                    .flatMap(n -> Uni.createFrom().<Submitted>failure(e));
         }
+        return Uni.createFrom().item(new Submitted(new TaskAccepted(entity.id.toString(), run.queuePositionAtAdmission(),
+                run.predictedStartMs(), entity.backoffMs), false));
     }
 
     private static long backoff(AdmissionPipeline.Admitted admitted) {

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code dev-tiny}: pool-a with replicas r0, r1 and pool-b with r0 — the happy path;
  *   <li>{@code fault-tiny}: pool-f with replicas r0, r1 and a 1.5 s idle watchdog — fault injection (REL-1, SCH-7);
- *   <li>{@code slow-tiny}: pool-s with one slot at 20 tokens/s — cancel while running or queued (SSE-3).
+ *   <li>{@code slow-tiny}: pool-s with one slot at 20 tokens/s and 4 queue places per priority — cancel and
+ *       backpressure (SSE-3, ADM-4);
+ *   <li>{@code down-tiny}: pool-x whose only replica never answers (ADM-8).
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -74,6 +76,12 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                           capacity: {interactive: 4, batch: 4}
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-x
+                        model: down-tiny
+                        engine: llamacpp
+                        device_mask: "4"
+                        replicas:
+                          - {id: r0, url: "http://127.0.0.1:9"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
