@@ -1,0 +1,180 @@
+package io.sluice.core.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.core.config.ConfigLoader;
+import io.sluice.core.config.SluiceConfig;
+import io.sluice.core.engine.EngineAdapter;
+import io.sluice.core.engine.EngineProbe;
+import io.sluice.core.engine.Generation;
+import io.sluice.core.engine.GenerationListener;
+import io.sluice.core.engine.GenerationRequest;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceException;
+import io.sluice.core.stream.TaskEvent;
+import io.sluice.core.task.EngineKind;
+import io.sluice.core.task.TaskRequest;
+import io.sluice.core.task.TaskSpec;
+import io.sluice.core.task.TaskValidator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler's queueing and full-queue policies, driven by an engine that only answers when the test
+ * says so. The engine is a stand-in here on purpose: what is under test is the scheduler's bookkeeping, not
+ * an engine protocol (those are tested against the simulator in platform/engines and platform/app).
+ */
+class TaskSchedulerTest {
+    private TaskScheduler scheduler;
+    private final Map<UUID, GenerationListener> inFlight = new ConcurrentHashMap<>();
+
+    /** One slot per replica; generations stay open until {@link #complete} is called. */
+    private final class ManualEngine implements EngineAdapter {
+        @Override
+        public EngineKind kind() {
+            return EngineKind.LLAMACPP;
+        }
+
+        @Override
+        public String endpoint() {
+            return "manual://engine";
+        }
+
+        @Override
+        public CompletableFuture<EngineProbe> probe() {
+            return CompletableFuture.completedFuture(new EngineProbe("manual-1", null, "m", 4096, 1, 0));
+        }
+
+        @Override
+        public Generation generate(GenerationRequest request, GenerationListener listener) {
+            if (request.prompt().equals("ping")) {
+                listener.onEnd(1, 1); // readiness decode
+            } else {
+                inFlight.put(request.taskId(), listener);
+            }
+            return () -> inFlight.remove(request.taskId());
+        }
+    }
+
+    private void start(String fullPolicy, int capacity) throws Exception {
+        SluiceConfig config = new ConfigLoader(true).parse("""
+                pools:
+                  - id: p
+                    model: m
+                    engine: llamacpp
+                    queue:
+                      capacity: {interactive: %d, batch: %d}
+                      full_policy: %s
+                    replicas:
+                      - {id: r0, url: "http://127.0.0.1:1"}
+                """.formatted(capacity, capacity, fullPolicy));
+        scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000);
+        scheduler.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!scheduler.pools().get(0).ready()) {
+            assertThat(System.nanoTime()).as("pool became ready").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @AfterEach
+    void close() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    private TaskRun submit(String priority) {
+        TaskSpec spec = TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
+                "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null), "t");
+        var pools = scheduler.poolsServing(spec);
+        return scheduler.enqueue(spec, scheduler.place(spec, pools));
+    }
+
+    private void complete(TaskRun run) {
+        inFlight.remove(run.spec().taskId()).onEnd(0, 1);
+    }
+
+    private static String terminalCode(TaskRun run) {
+        TaskEvent t = run.terminalEvent().orElseThrow();
+        return t instanceof TaskEvent.Failed f ? f.error().code().name() : t.name();
+    }
+
+    @Test
+    @DisplayName("ADM-4 ADM-5 reject: a full queue refuses the new task and keeps the waiting ones")
+    void rejectPolicy() throws Exception {
+        start("reject", 2);
+        TaskRun running = submit("interactive");
+        TaskRun w1 = submit("interactive");
+        TaskRun w2 = submit("interactive");
+        assertThatThrownBy(() -> submit("interactive")).isInstanceOfSatisfying(SluiceException.class, e -> {
+            assertThat(e.error().code()).isEqualTo(ErrorCode.ADMISSION_REJECT);
+            assertThat(e.error().policyLabel()).isEqualTo("reject");
+            assertThat(e.error().retryAfterMs()).isPositive();
+        });
+        assertThat(List.of(w1, w2)).allMatch(r -> !r.log().ended());
+        complete(running);
+        assertThat(terminalCode(running)).isEqualTo("end");
+    }
+
+    @Test
+    @DisplayName("ADM-4 drop-lru: the oldest waiting task ends with QUEUE_FULL_DROP_LRU and the new one is admitted")
+    void dropLru() throws Exception {
+        start("drop-lru", 2);
+        submit("interactive");
+        TaskRun oldest = submit("interactive");
+        TaskRun second = submit("interactive");
+        TaskRun newest = submit("interactive");
+        assertThat(terminalCode(oldest)).isEqualTo("QUEUE_FULL_DROP_LRU");
+        assertThat(second.log().ended()).isFalse();
+        assertThat(newest.log().ended()).isFalse();
+        assertThat(((TaskEvent.Failed) oldest.terminalEvent().orElseThrow()).error().policyLabel()).isEqualTo("drop-lru");
+    }
+
+    @Test
+    @DisplayName("ADM-4 shed-low-priority: a waiting batch task is shed for an interactive one; without one, reject")
+    void shedLowPriority() throws Exception {
+        start("shed-low-priority", 1);
+        submit("interactive");
+        TaskRun waitingBatch = submit("batch");
+        TaskRun waitingInteractive = submit("interactive");
+        // interactive queue is full (1): a new interactive sheds nothing of its own class...
+        // ...but the batch queue holds a lower-priority task, which is shed for it.
+        TaskRun admitted = submit("interactive");
+        assertThat(terminalCode(waitingBatch)).isEqualTo("QUEUE_FULL_SHED");
+        assertThat(waitingInteractive.log().ended()).isFalse();
+        assertThat(admitted.log().ended()).isFalse();
+        assertThatThrownBy(() -> submit("interactive")).isInstanceOfSatisfying(SluiceException.class,
+                e -> assertThat(e.error().code()).isEqualTo(ErrorCode.ADMISSION_REJECT));
+    }
+
+    @Test
+    @DisplayName("REL-1 SSE-3 every task ends exactly once: cancel of a queued task frees its place, slot release dispatches the next")
+    void exactlyOneTerminal() throws Exception {
+        start("reject", 4);
+        TaskRun a = submit("interactive");
+        TaskRun b = submit("interactive");
+        TaskRun c = submit("interactive");
+        assertThat(scheduler.cancel(b.spec().taskId())).isTrue();
+        assertThat(scheduler.cancel(b.spec().taskId())).isFalse();
+        complete(a);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!inFlight.containsKey(c.spec().taskId())) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        complete(c);
+        assertThat(List.of(a, b, c)).allMatch(r -> r.log().snapshot().stream().filter(TaskEvent::terminal).count() == 1);
+        assertThat(terminalCode(b)).isEqualTo("CANCELED");
+        assertThat(scheduler.usage("t").queued()).isZero();
+        assertThat(scheduler.usage("t").running()).isZero();
+    }
+}
