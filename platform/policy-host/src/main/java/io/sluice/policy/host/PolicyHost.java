@@ -29,7 +29,9 @@ import java.util.concurrent.CompletionException;
  *
  * <h2>Failures</h2>
  * Nothing a guest does throws from {@code admit}/{@code route}: every failure is an outcome with a
- * {@link PolicyErrorKind}, and the instance that failed is discarded. Exceptions are reserved for
+ * {@link PolicyErrorKind}, and the instance that failed is discarded. A (tenant, module) pair whose calls
+ * keep running out of time or memory is quarantined for a while ({@link PolicyLimits#quarantineAfter()}):
+ * its calls are then {@link PolicyErrorKind#REJECTED} without running. Exceptions are reserved for
  * programming errors: a module of another host, a tenant id that differs from the input's
  * ({@link IllegalArgumentException}), or a closed host ({@link IllegalStateException} from compile).
  */

@@ -8,8 +8,9 @@ package io.sluice.policy.host;
  * <p>Threading: called synchronously on the thread that called {@link PolicyHost#admit} or
  * {@link PolicyHost#route}, after the outcome is final, concurrently from many threads. Implementations
  * must be thread-safe and fast. An exception thrown by a listener is logged and otherwise ignored: it
- * never changes the outcome. Calls made while validating an upload ({@code describe}, fixtures) are not
- * reported.
+ * never changes the outcome. Calls made while validating an upload ({@code describe}, fixtures, warm-up)
+ * are not reported, nor are calls of a hook the module does not declare (a wiring error, answered with
+ * {@link PolicyErrorKind#REJECTED} before anything runs).
  */
 public interface PolicyTelemetry {
 

@@ -68,6 +68,9 @@ class TenantIsolationTest {
             for (int i = 0; i < 4; i++) {
                 Thread t = new Thread(() -> {
                     while (!stop.get()) {
+                        // Paced like a client: a quarantined plugin answers at once, and a tight loop
+                        // would then only measure the hammer threads' own CPU use.
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
                         AdmitOutcome o = host.admit("iso-spinner", loop, Inputs.admit("iso-spinner"));
                         PolicyErrorKind k = o.isError() ? o.error().kind() : null;
                         aKinds.computeIfAbsent(k == null ? PolicyErrorKind.TRAP : k, x -> new AtomicInteger()).incrementAndGet();
