@@ -24,6 +24,8 @@ public final class TaskValidator {
     public static final int MAX_LABELS = 16;
     public static final int MAX_LABEL_LENGTH = 128;
     public static final int MAX_INPUTS = 1024;
+    /** Longest prompt or input, in characters (the contract's maxLength). */
+    public static final int MAX_TEXT_CHARS = 1_048_576;
 
     private TaskValidator() {}
 
@@ -64,6 +66,9 @@ public final class TaskValidator {
                 if (r.inputs() != null && !r.inputs().isEmpty()) {
                     throw SluiceException.invalid("inputs", "inputs is only allowed for workloads embedding and rerank");
                 }
+                if (r.prompt().length() > MAX_TEXT_CHARS) {
+                    throw SluiceException.invalid("prompt", "prompt is longer than " + MAX_TEXT_CHARS + " characters");
+                }
             }
             case EMBEDDING, RERANK -> {
                 if (r.inputs() == null || r.inputs().isEmpty()) {
@@ -75,6 +80,9 @@ public final class TaskValidator {
                 for (int i = 0; i < r.inputs().size(); i++) {
                     if (r.inputs().get(i) == null) {
                         throw SluiceException.invalid("inputs[" + i + "]", "inputs must not contain null");
+                    }
+                    if (r.inputs().get(i).length() > MAX_TEXT_CHARS) {
+                        throw SluiceException.invalid("inputs[" + i + "]", "each input is at most " + MAX_TEXT_CHARS + " characters");
                     }
                 }
             }

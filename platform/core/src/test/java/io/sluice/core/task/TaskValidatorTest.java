@@ -89,5 +89,7 @@ class TaskValidatorTest {
         }
         assertThatThrownBy(() -> TaskValidator.validate(request("workload", "embedding"), "acme"))
                 .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.error().field()).isEqualTo("inputs"));
+        assertThatThrownBy(() -> TaskValidator.validate(request("prompt", "x".repeat(TaskValidator.MAX_TEXT_CHARS + 1)), "acme"))
+                .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.error().field()).isEqualTo("prompt"));
     }
 }
