@@ -132,6 +132,23 @@ class BadInputTest extends ApiTest {
     }
 
     @Test
+    @DisplayName("ADM-3 REL-3 a chunked body without a length is refused with the same typed 400 once it passes 1 MiB")
+    void oversizeChunkedBody() throws Exception {
+        byte[] big = ("{\"prompt\":\"" + "x".repeat(2_000_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/v1/tasks"))
+                .header("Authorization", "Bearer " + tenantToken(TENANT))
+                .header("Content-Type", "application/json")
+                // an InputStream publisher has no length, so the client sends Transfer-Encoding: chunked
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .build();
+        var resp = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).isEqualTo(400);
+        assertThat(resp.body()).contains("\"code\":\"INVALID_PARAMS\"").contains("\"field\":\"body\"");
+        assertThat(io.sluice.app.testing.Contract.violations("Error", resp.body())).isEmpty();
+    }
+
+    @Test
     @DisplayName("ADM-3 an unknown model is 404 naming model_ref; a prompt over the context budget is 400")
     void modelAndBudget() {
         Map<String, Object> unknown = task("no-such-model");
