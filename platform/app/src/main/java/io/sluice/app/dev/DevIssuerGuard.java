@@ -25,16 +25,24 @@ public class DevIssuerGuard {
     Optional<String> issuer;
 
     void check(@Observes @Priority(1) StartupEvent ev) {
-        List<String> profiles = ConfigUtils.getProfiles();
-        boolean devIssuer = issuer.map(u -> u.replaceAll("/+$", "").endsWith(DEV_ISSUER_SUFFIX)).orElse(false);
-        boolean devProfile = profiles.contains("dev") || profiles.contains("test") || LaunchMode.current() != LaunchMode.NORMAL;
-        if (devIssuer && !devProfile) {
-            throw new IllegalStateException("refusing to start: quarkus.oidc.auth-server-url points at the dev issuer ("
-                    + issuer.get() + ") outside the dev profile; configure your real OIDC provider");
-        }
-        if (devIssuer) {
+        if (decide(ConfigUtils.getProfiles(), LaunchMode.current(), issuer.orElse(null))) {
             LOG.warn("DEV PROFILE: trusting the local dev OIDC issuer " + issuer.get()
                     + " — it mints tenant and admin tokens for anyone on this machine. Never run this in production.");
         }
+    }
+
+    /**
+     * Whether the configured issuer is the dev issuer.
+     *
+     * @throws IllegalStateException when it is, outside the dev and test profiles
+     */
+    static boolean decide(List<String> profiles, LaunchMode mode, String issuerUrl) {
+        boolean devIssuer = issuerUrl != null && issuerUrl.replaceAll("/+$", "").endsWith(DEV_ISSUER_SUFFIX);
+        boolean devProfile = profiles.contains("dev") || profiles.contains("test") || mode != LaunchMode.NORMAL;
+        if (devIssuer && !devProfile) {
+            throw new IllegalStateException("refusing to start: quarkus.oidc.auth-server-url points at the dev issuer ("
+                    + issuerUrl + ") outside the dev profile; configure your real OIDC provider");
+        }
+        return devIssuer;
     }
 }
