@@ -8,7 +8,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.security.Caller;
-import io.sluice.app.tasks.TaskDtos.TaskRequestBody;
+import io.sluice.core.task.TaskRequest;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
 import io.sluice.app.tasks.store.TaskEntity;
 import io.sluice.core.error.SluiceError;
@@ -51,7 +51,7 @@ public class TaskResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> submit(TaskRequestBody body) {
+    public Uni<Response> submit(TaskRequest body) {
         if (body == null) {
             throw SluiceException.invalid("body", "a JSON TaskRequest body is required");
         }

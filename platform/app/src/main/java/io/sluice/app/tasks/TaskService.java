@@ -10,7 +10,7 @@ import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.scheduling.SchedulerRuntime;
 import io.sluice.app.tasks.TaskDtos.TaskAccepted;
-import io.sluice.app.tasks.TaskDtos.TaskRequestBody;
+import io.sluice.core.task.TaskRequest;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
 import io.sluice.app.tasks.store.SessionEntity;
 import io.sluice.app.tasks.store.SessionRepository;
@@ -68,9 +68,9 @@ public class TaskService {
     /** What admission answered, plus what the REST layer needs for headers. */
     public record Submitted(TaskAccepted accepted, boolean replay) {}
 
-    public Uni<Submitted> submit(TaskRequestBody body, String tenantId) {
+    public Uni<Submitted> submit(TaskRequest body, String tenantId) {
         // validate first: cheap, and a bad body never touches the database
-        TaskSpec validated = TaskValidator.validate(body.toCore(), tenantId);
+        TaskSpec validated = TaskValidator.validate(body, tenantId);
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
@@ -254,7 +254,7 @@ public class TaskService {
                 queued ? e.predictedStartMs : null, e.createdAt, e.startedAt, e.endedAt, e.tokensOut, err, policy);
     }
 
-    private static String canonical(TaskRequestBody body) {
+    private static String canonical(TaskRequest body) {
         try {
             return CANONICAL.writeValueAsString(body);
         } catch (Exception e) {

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * A task submission exactly as the client sent it (SPEC ADM-1), before validation: enum values are still
- * strings and numbers are unchecked, so that {@link TaskValidator} can name the offending field.
+ * strings and numbers are unchecked, so that {@link TaskValidator} can name the offending field. The REST
+ * layer binds the contract's {@code TaskRequest} body to it directly (snake_case names on the wire).
  */
 public record TaskRequest(
         String taskId,
