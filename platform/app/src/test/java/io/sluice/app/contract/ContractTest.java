@@ -29,7 +29,7 @@ class ContractTest extends ApiTest {
             "uploadPolicyVersion", "listPolicyVersions", "getPolicyVersion", "getPolicyBinding", "putPolicyBinding", "deletePolicyBinding");
 
     @Test
-    @DisplayName("POOL-3 the served /q/openapi is the contract file, as YAML and as JSON")
+    @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")
     void servesTheContractVerbatim() throws Exception {
         byte[] file = Files.readAllBytes(Contract.FILE);
         byte[] served = given().get("/q/openapi").then().statusCode(200).extract().asByteArray();
