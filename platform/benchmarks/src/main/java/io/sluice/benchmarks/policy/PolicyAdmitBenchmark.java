@@ -46,6 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class PolicyAdmitBenchmark {
     private PolicyHost aotHost;
+    private PolicyHost aotHostWorkers;
+    private PolicyModule aotWorkersModule;
     private PolicyHost interpretedHost;
     private PolicyModule aotModule;
     private PolicyModule interpretedModule;
@@ -62,6 +64,8 @@ public class PolicyAdmitBenchmark {
         aotHost = PolicyHost.create(limits, PolicyTelemetry.NONE, ExecutionMode.COMPILED);
         interpretedHost = PolicyHost.create(limits.toBuilder().warmUpCalls(20).build(), PolicyTelemetry.NONE, ExecutionMode.INTERPRETED_UNSAFE);
         aotModule = aotHost.compile(wasm);
+        aotHostWorkers = PolicyHost.create(limits.toBuilder().onCallerThread(false).build(), PolicyTelemetry.NONE, ExecutionMode.COMPILED);
+        aotWorkersModule = aotHostWorkers.compile(wasm);
         interpretedModule = interpretedHost.compile(wasm);
         aotDirect = DirectCall.of(aotModule, limits.memoryBytes(), limits.logBytesPerCall());
         interpretedDirect = DirectCall.of(interpretedModule, limits.memoryBytes(), limits.logBytesPerCall());
@@ -77,12 +81,19 @@ public class PolicyAdmitBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         aotHost.close();
+        aotHostWorkers.close();
         interpretedHost.close();
     }
 
     @Benchmark
     public AdmitOutcome aotHost() {
         return aotHost.admit("bench", aotModule, input);
+    }
+
+    /** The same call handed to a policy worker thread and back (the host's other mode). */
+    @Benchmark
+    public AdmitOutcome aotHostWorkers() {
+        return aotHostWorkers.admit("bench", aotWorkersModule, input);
     }
 
     @Benchmark

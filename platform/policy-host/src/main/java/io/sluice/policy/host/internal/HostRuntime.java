@@ -81,6 +81,8 @@ public final class HostRuntime implements AutoCloseable {
     private final AbiSchemas schemas;
     private final ThreadPoolExecutor workers;
     private final ExecutorService compiler;
+    /** Interrupts calls running on their caller's thread once they pass their limit. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor watchdog;
     private final ConcurrentHashMap<String, CompiledPolicy> modules = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<PoolKey, InstancePool> pools = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Semaphore> gates = new ConcurrentHashMap<>();
@@ -108,6 +110,8 @@ public final class HostRuntime implements AutoCloseable {
         ThreadPoolExecutor compile = new ThreadPoolExecutor(
                 1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(16), daemonThreads("sluice-policy-compiler"));
         this.compiler = compile;
+        this.watchdog = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemonThreads("sluice-policy-watchdog"));
+        this.watchdog.setRemoveOnCancelPolicy(true);
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -488,7 +492,9 @@ public final class HostRuntime implements AutoCloseable {
                     + TimeUnit.NANOSECONDS.toMillis(quarantine) + " ms after " + limits.quarantineAfter()
                     + " calls in a row ran out of time or memory", List.of());
         }
-        CallResult<T> result = invokeOnWorker(tenant, policy, pool, export, input, check);
+        CallResult<T> result = limits.onCallerThread() && !UPLOAD_TENANT.equals(tenant)
+                ? invokeOnCaller(tenant, policy, pool, export, input, check)
+                : invokeOnWorker(tenant, policy, pool, export, input, check);
         if (!UPLOAD_TENANT.equals(tenant)) {
             PolicyErrorKind kind = result.error() == null ? null : result.error().kind();
             pool.recordOutcome(kind == PolicyErrorKind.TIMEOUT || kind == PolicyErrorKind.MEMORY, kind == null,
@@ -568,6 +574,70 @@ public final class HostRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a call on the calling thread. A watchdog interrupts the thread if instantiation or the guest call
+     * passes its limit; the interrupt can only land while the guest runs (the watchdog moves the task to
+     * ABANDONED and interrupts under one lock, and the caller takes that lock before it clears the flag), so
+     * no interrupt leaks into the caller's code. The caller's own interrupt status is kept aside and restored.
+     */
+    private <T> CallResult<T> invokeOnCaller(
+            String tenant, CompiledPolicy policy, InstancePool pool, String export, EncodedInput input, OutputCheck<T> check) {
+        Semaphore gate = gates.computeIfAbsent(tenant, t -> new Semaphore(limits.tenantConcurrency()));
+        try {
+            if (!gate.tryAcquire(limits.queueTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                return CallResult.error(PolicyErrorKind.REJECTED, "tenant already has " + limits.tenantConcurrency()
+                        + " policy calls running and none finished within " + limits.queueTimeout().toMillis() + " ms", List.of());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CallResult.error(PolicyErrorKind.REJECTED, "caller interrupted while waiting for a policy slot", List.of());
+        }
+        boolean callerInterrupted = Thread.interrupted();
+        CallTask<T> task = new CallTask<>(policy, pool, gate, export, input, check);
+        Thread self = Thread.currentThread();
+        Object lock = new Object();
+        java.util.concurrent.ScheduledFuture<?>[] timer = new java.util.concurrent.ScheduledFuture<?>[1];
+        Runnable fire = () -> {
+            synchronized (lock) {
+                if (task.state.compareAndSet(CallTask.PREPARING, CallTask.ABANDONED)
+                        || task.state.compareAndSet(CallTask.RUNNING, CallTask.ABANDONED)) {
+                    self.interrupt();
+                }
+            }
+        };
+        synchronized (lock) {
+            timer[0] = watchdog.schedule(fire, limits.instantiateTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        task.onRunning = () -> {
+            synchronized (lock) {
+                timer[0].cancel(false);
+                timer[0] = watchdog.schedule(fire, limits.callTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        };
+        CallResult<T> result;
+        int before;
+        try {
+            result = task.call();
+        } finally {
+            synchronized (lock) {
+                timer[0].cancel(false);
+                before = task.state.get();
+            }
+            Thread.interrupted(); // a watchdog interrupt, if any, happened inside the lock above
+            if (callerInterrupted) {
+                self.interrupt();
+            }
+        }
+        if (before == CallTask.ABANDONED) {
+            boolean started = task.startNanos != 0;
+            return CallResult.error(PolicyErrorKind.TIMEOUT, started
+                    ? "call exceeded the time limit of " + limits.callTimeout().toMillis() + " ms and was interrupted"
+                    : "instantiating the module took longer than " + limits.instantiateTimeout().toMillis() + " ms",
+                    result == null ? List.of() : result.logs());
+        }
+        return result;
+    }
+
     /** One call, run on a worker thread. State transitions are the handshake with the waiting caller. */
     private final class CallTask<T> implements Callable<CallResult<T>> {
         static final int QUEUED = 0;
@@ -580,6 +650,8 @@ public final class HostRuntime implements AutoCloseable {
         final AtomicInteger state = new AtomicInteger(QUEUED);
         final CountDownLatch running = new CountDownLatch(1);
         volatile long startNanos;
+        /** Called when the guest is about to run (arms the caller-thread watchdog); null on workers. */
+        volatile Runnable onRunning;
         private final CompiledPolicy policy;
         private final InstancePool pool;
         private final Semaphore gate;
@@ -620,6 +692,10 @@ public final class HostRuntime implements AutoCloseable {
                 startNanos = System.nanoTime();
                 if (!state.compareAndSet(PREPARING, RUNNING)) {
                     return null;
+                }
+                Runnable armed = onRunning;
+                if (armed != null) {
+                    armed.run();
                 }
                 running.countDown();
                 RequestFacts facts = input.facts();
@@ -713,6 +789,7 @@ public final class HostRuntime implements AutoCloseable {
     public void close() {
         closed = true;
         workers.shutdownNow();
+        watchdog.shutdownNow();
         compiler.shutdownNow();
         for (PoolKey k : List.copyOf(pools.keySet())) {
             closePool(k);
