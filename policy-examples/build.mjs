@@ -63,12 +63,12 @@ function log(message) {
 }
 
 function checkNodeModules() {
-  const needed = ["assemblyscript", "json-as", "@extism/as-pdk", "@sluice/policy-sdk"];
+  const needed = ["assemblyscript", "@extism/as-pdk", "@sluice/policy-sdk"];
   for (const pkg of needed) {
     if (!existsSync(join(root, "node_modules", pkg, "package.json"))) {
       die(
         `node_modules/${pkg} is missing in ${root}: run \`npm ci\` at the repo root ` +
-          `(it installs AssemblyScript, json-as, @extism/as-pdk and links @sluice/policy-sdk).`,
+          `(it installs AssemblyScript and @extism/as-pdk and links @sluice/policy-sdk).`,
       );
     }
   }
@@ -97,8 +97,7 @@ function sha256(bytes) {
 /** Hash of everything that feeds one compiled plugin. */
 function inputHash(sources) {
   const h = createHash("sha256");
-  h.update(`asc ${packageVersion("assemblyscript")} json-as ${packageVersion("json-as")} `);
-  h.update(`as-pdk ${packageVersion("@extism/as-pdk")}\n`);
+  h.update(`asc ${packageVersion("assemblyscript")} as-pdk ${packageVersion("@extism/as-pdk")}\n`);
   // The compiler flags live in the SDK's tools/build.mjs, which is hashed; this script is not.
   const files = [
     ...listFiles(join(sdkDir, "assembly")),
@@ -183,6 +182,16 @@ function discoverPlugins() {
     }
   }
   plugins.sort((a, b) => a.name.localeCompare(b.name));
+  // Test plugins written with the SDK (testing/<name>/assembly/index.ts) ship under policies/testing.
+  const testingDir = join(here, "testing");
+  if (existsSync(testingDir)) {
+    for (const e of readdirSync(testingDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const entry = join(testingDir, e.name, "assembly", "index.ts");
+      if (e.isDirectory() && existsSync(entry)) {
+        plugins.push({ name: e.name, dir: join(testingDir, e.name), entry, ship: false, testing: true });
+      }
+    }
+  }
   const template = join(root, "policy-sdk", "template");
   plugins.push({ name: "template", dir: template, entry: join(template, "assembly", "policy.ts"), ship: false });
   return plugins;
@@ -190,7 +199,8 @@ function discoverPlugins() {
 
 async function buildPlugins(opts) {
   const plugins = discoverPlugins();
-  for (const p of plugins) p.fixtures = readFixtures(p.name, join(p.dir, "fixtures"));
+  // Examples and the template carry fixtures; test plugins are driven by the host's tests instead.
+  for (const p of plugins) p.fixtures = p.testing ? [] : readFixtures(p.name, join(p.dir, "fixtures"));
   mkdirSync(opts.work, { recursive: true });
   const started = Date.now();
   await pool(plugins, opts.jobs, async (p) => {
@@ -204,10 +214,8 @@ async function buildPlugins(opts) {
     }
     rmSync(stamp, { force: true });
     const t0 = Date.now();
-    // cwd is the repo root: json-as 1.6.0 drops the exports of an entry whose path is exactly
-    // assembly/index.ts, and every example's entry is <name>/assembly/index.ts. The compiler
-    // writes a private file that is then renamed, because another build of the same checkout may
-    // read the cache at the same time.
+    // The compiler writes a private file that is then renamed, because another build of the same
+    // checkout may read the cache at the same time.
     const tmp = join(opts.work, `${p.name}.${process.pid}.tmp.wasm`);
     try {
       await compilePlugin({ cwd: root, entry: relative(root, p.entry), out: tmp });
@@ -224,6 +232,7 @@ async function buildPlugins(opts) {
   for (const p of plugins) {
     const wasm = join(opts.work, `${p.name}.wasm`);
     const bytes = await checkPlugin(p.name, wasm, p.fixtures.some((f) => f.hook === "route"));
+    if (p.testing) testingPlugins.push({ name: p.name, wasm });
     if (!p.ship) continue;
     const fixtureDest = join(dest, p.name, "fixtures");
     mkdirSync(fixtureDest, { recursive: true });
@@ -273,9 +282,18 @@ function buildWat(opts, kind) {
 
 const opts = parseArgs(process.argv.slice(2));
 checkNodeModules();
+/** SDK-built test plugins, copied next to the WAT ones once those are built. */
+const testingPlugins = [];
 const examples = await buildPlugins(opts);
 const hostile = buildWat(opts, "hostile");
 const testing = buildWat(opts, "testing");
+for (const t of testingPlugins) {
+  const dest = join(opts.out, "policies", "testing");
+  mkdirSync(dest, { recursive: true });
+  copyFileSync(t.wasm, join(dest, `${t.name}.wasm`));
+  const bytes = readFileSync(t.wasm);
+  testing.push({ name: t.name, resource: `/policies/testing/${t.name}.wasm`, bytes: bytes.length, sha256: sha256(bytes) });
+}
 mkdirSync(join(opts.out, "policies"), { recursive: true });
 writeFileSync(
   join(opts.out, "policies", "index.json"),

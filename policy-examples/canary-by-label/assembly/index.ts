@@ -5,29 +5,37 @@
 // When no candidate is eligible the plugin fails the call instead of breaking the rule: bind it
 // with failure_mode fail_closed so such a task is refused rather than routed anywhere.
 import {
+  AdmitRequest,
   Candidate,
+  Decision,
   Hook,
+  RouteRequest,
   allow,
-  fail,
-  readRouteInput,
-  writeDecision,
-  writeDescription,
-  writeRouteDecision,
+  onAdmit,
+  onDescribe,
+  onRoute,
 } from "@sluice/policy-sdk";
 
 const LABEL = "canary";
 
 export function describe(): i32 {
-  return writeDescription("canary-by-label", "1.0.0", [Hook.ROUTE]);
+  return onDescribe("canary-by-label", "1.0.0", [Hook.ROUTE]);
 }
 
 // Required by ABI v1 for every plugin; never called because describe() lists only "route".
 export function admit(): i32 {
-  return writeDecision(allow("route-only plugin"));
+  return onAdmit(routeOnly);
+}
+
+function routeOnly(input: AdmitRequest): Decision {
+  return allow("route-only plugin");
 }
 
 export function route(): i32 {
-  const input = readRouteInput();
+  return onRoute(order);
+}
+
+function order(input: RouteRequest): string[] {
   const wantCanary = input.request.label(LABEL) == "true";
   const eligible = new Array<Candidate>();
   for (let i = 0; i < input.candidates.length; i++) {
@@ -35,7 +43,7 @@ export function route(): i32 {
     if ((c.label(LABEL) == "true") == wantCanary) eligible.push(c);
   }
   if (eligible.length == 0) {
-    return fail(
+    throw new Error(
       wantCanary
         ? "no canary replica among the candidates for a canary task"
         : "only canary replicas among the candidates for a non-canary task",
@@ -50,9 +58,9 @@ export function route(): i32 {
     }
     eligible[j + 1] = x;
   }
-  const order = new Array<string>(eligible.length);
-  for (let i = 0; i < eligible.length; i++) order[i] = eligible[i].replica_id;
-  return writeRouteDecision(order);
+  const ids = new Array<string>(eligible.length);
+  for (let i = 0; i < eligible.length; i++) ids[i] = eligible[i].replica_id;
+  return ids;
 }
 
 function before(a: Candidate, b: Candidate): bool {

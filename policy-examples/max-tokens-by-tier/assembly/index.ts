@@ -3,13 +3,14 @@
 // Caps are compiled in. A tier not listed gets the smallest cap, so a new or misspelled tier never
 // gets more than the cheapest one.
 import {
+  AdmitRequest,
+  Decision,
   Hook,
   Modifications,
   allow,
   modify,
-  readAdmitInput,
-  writeDecision,
-  writeDescription,
+  onAdmit,
+  onDescribe,
 } from "@sluice/policy-sdk";
 
 const CAP_GOLD: i64 = 4096;
@@ -17,22 +18,23 @@ const CAP_SILVER: i64 = 1024;
 const CAP_DEFAULT: i64 = 256;
 
 export function describe(): i32 {
-  return writeDescription("max-tokens-by-tier", "1.0.0", [Hook.ADMIT]);
+  return onDescribe("max-tokens-by-tier", "1.0.0", [Hook.ADMIT]);
 }
 
 export function admit(): i32 {
-  const input = readAdmitInput();
+  return onAdmit(decide);
+}
+
+function decide(input: AdmitRequest): Decision {
   const tier = input.tenant.tier;
   const cap = capFor(tier);
   const asked = input.request.max_tokens;
   if (asked <= cap) {
-    return writeDecision(allow("max_tokens " + asked.toString() + " is within the cap of tier " + tier));
+    return allow("max_tokens " + asked.toString() + " is within the cap of tier " + tier);
   }
-  return writeDecision(
-    modify(
-      "max_tokens " + asked.toString() + " capped at " + cap.toString() + " for tier " + tier,
-      new Modifications().setMaxTokens(cap),
-    ),
+  return modify(
+    "max_tokens " + asked.toString() + " capped at " + cap.toString() + " for tier " + tier,
+    new Modifications().setMaxTokens(cap),
   );
 }
 

@@ -4,41 +4,44 @@
 // operator per tenant), so one uploaded plugin serves tenants with different lists; a tenant
 // without the label gets DEFAULT_ALLOWED, which is compiled in.
 import {
+  AdmitRequest,
+  Decision,
   Hook,
   Tenant,
   allow,
   deny,
-  readAdmitInput,
-  writeDecision,
-  writeDescription,
+  onAdmit,
+  onDescribe,
 } from "@sluice/policy-sdk";
 
 const LABEL = "allowed-models";
 const DEFAULT_ALLOWED: string[] = ["dev-tiny"];
 
 export function describe(): i32 {
-  return writeDescription("model-allowlist", "1.0.0", [Hook.ADMIT]);
+  return onDescribe("model-allowlist", "1.0.0", [Hook.ADMIT]);
 }
 
 export function admit(): i32 {
-  const input = readAdmitInput();
+  return onAdmit(decide);
+}
+
+function decide(input: AdmitRequest): Decision {
   const model = input.request.model_ref;
   const allowed = allowedModels(input.tenant);
   if (allowed.includes(model)) {
-    return writeDecision(allow("model " + model + " is on the allow-list"));
+    return allow("model " + model + " is on the allow-list");
   }
   const listed = allowed.length == 0 ? "(none)" : allowed.join(", ");
-  return writeDecision(
-    deny(
-      "model " + model + " is not on the allow-list of tenant " + input.tenant.id +
-        "; allowed: " + listed,
-    ),
+  return deny(
+    "model " + model + " is not on the allow-list of tenant " + input.tenant.id +
+      "; allowed: " + listed,
   );
 }
 
 function allowedModels(tenant: Tenant): string[] {
-  if (!tenant.labels.has(LABEL)) return DEFAULT_ALLOWED;
-  const parts = tenant.labels.get(LABEL).split(",");
+  const list = tenant.label(LABEL, "\0");
+  if (list == "\0") return DEFAULT_ALLOWED;
+  const parts = list.split(",");
   const out = new Array<string>();
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i].trim();

@@ -4,13 +4,14 @@
 // Business hours are Monday to Friday, 08:00 (inclusive) to 18:00 (exclusive), UTC, compiled in.
 // The time is snapshot.time_ms: the host's clock at decision time, the only clock a plugin has.
 import {
+  AdmitRequest,
+  Decision,
   Hook,
   Priority,
   allow,
   deny,
-  readAdmitInput,
-  writeDecision,
-  writeDescription,
+  onAdmit,
+  onDescribe,
 } from "@sluice/policy-sdk";
 
 const START_HOUR: i64 = 8;
@@ -20,13 +21,16 @@ const MS_PER_HOUR: i64 = 3_600_000;
 const DAY_NAMES: string[] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 export function describe(): i32 {
-  return writeDescription("offhours-batch", "1.0.0", [Hook.ADMIT]);
+  return onDescribe("offhours-batch", "1.0.0", [Hook.ADMIT]);
 }
 
 export function admit(): i32 {
-  const input = readAdmitInput();
+  return onAdmit(decide);
+}
+
+function decide(input: AdmitRequest): Decision {
   if (input.request.priority != Priority.BATCH) {
-    return writeDecision(allow("only batch work is restricted to off-hours"));
+    return allow("only batch work is restricted to off-hours");
   }
   const now = input.snapshot.time_ms;
   const day = floorDiv(now, MS_PER_DAY);
@@ -35,14 +39,12 @@ export function admit(): i32 {
   const hour = floorDiv(floorMod(now, MS_PER_DAY), MS_PER_HOUR);
   const weekend = weekday == 0 || weekday == 6;
   if (weekend || hour < START_HOUR || hour >= END_HOUR) {
-    return writeDecision(allow("batch work is accepted outside business hours"));
+    return allow("batch work is accepted outside business hours");
   }
-  return writeDecision(
-    deny(
-      "batch work is accepted only outside business hours (Mon–Fri 08:00–18:00 UTC); it is " +
-        DAY_NAMES[weekday] + " " + twoDigits(hour) + ":" +
-        twoDigits(floorDiv(floorMod(now, MS_PER_HOUR), 60_000)) + " UTC",
-    ),
+  return deny(
+    "batch work is accepted only outside business hours (Mon–Fri 08:00–18:00 UTC); it is " +
+      DAY_NAMES[weekday] + " " + twoDigits(hour) + ":" +
+      twoDigits(floorDiv(floorMod(now, MS_PER_HOUR), 60_000)) + " UTC",
   );
 }
 

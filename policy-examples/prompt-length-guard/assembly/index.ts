@@ -5,41 +5,42 @@
 // absent or not a positive integer. Should the host ever omit the text, the guard falls back to
 // request.prompt_chars, which counts the same unit.
 import {
+  AdmitRequest,
+  Decision,
   Hook,
   Need,
   Tenant,
   allow,
   countChars,
   deny,
-  readAdmitInput,
-  writeDecision,
-  writeDescription,
+  onAdmit,
+  onDescribe,
 } from "@sluice/policy-sdk";
 
 const LABEL = "max-prompt-chars";
 const DEFAULT_MAX_CHARS: i64 = 8000;
 
 export function describe(): i32 {
-  return writeDescription("prompt-length-guard", "1.0.0", [Hook.ADMIT], [Need.PROMPT]);
+  return onDescribe("prompt-length-guard", "1.0.0", [Hook.ADMIT], [Need.PROMPT]);
 }
 
 export function admit(): i32 {
-  const input = readAdmitInput();
+  return onAdmit(decide);
+}
+
+function decide(input: AdmitRequest): Decision {
   const limit = maxChars(input.tenant);
   const prompt = input.request.prompt;
   const length: i64 = prompt !== null ? <i64>countChars(prompt) : input.request.prompt_chars;
   if (length > limit) {
     // The reason names sizes only: the prompt itself must never leave through a reason or a log.
-    return writeDecision(
-      deny("prompt has " + length.toString() + " characters; the limit is " + limit.toString()),
-    );
+    return deny("prompt has " + length.toString() + " characters; the limit is " + limit.toString());
   }
-  return writeDecision(allow("prompt length " + length.toString() + " is within " + limit.toString()));
+  return allow("prompt length " + length.toString() + " is within " + limit.toString());
 }
 
 function maxChars(tenant: Tenant): i64 {
-  if (!tenant.labels.has(LABEL)) return DEFAULT_MAX_CHARS;
-  const v = parsePositive(tenant.labels.get(LABEL));
+  const v = parsePositive(tenant.label(LABEL, ""));
   return v > 0 ? v : DEFAULT_MAX_CHARS;
 }
 

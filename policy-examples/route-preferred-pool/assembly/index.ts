@@ -5,28 +5,37 @@
 // order is deterministic. Every candidate stays in the order: other pools are a fallback, never
 // excluded (use canary-by-label for hard exclusion).
 import {
+  AdmitRequest,
   Candidate,
+  Decision,
   Hook,
+  RouteRequest,
   allow,
-  readRouteInput,
-  writeDecision,
-  writeDescription,
-  writeRouteDecision,
+  onAdmit,
+  onDescribe,
+  onRoute,
 } from "@sluice/policy-sdk";
 
 const LABEL = "preferred-pool";
 
 export function describe(): i32 {
-  return writeDescription("route-preferred-pool", "1.0.0", [Hook.ROUTE]);
+  return onDescribe("route-preferred-pool", "1.0.0", [Hook.ROUTE]);
 }
 
 // Required by ABI v1 for every plugin; never called because describe() lists only "route".
 export function admit(): i32 {
-  return writeDecision(allow("route-only plugin"));
+  return onAdmit(routeOnly);
+}
+
+function routeOnly(input: AdmitRequest): Decision {
+  return allow("route-only plugin");
 }
 
 export function route(): i32 {
-  const input = readRouteInput();
+  return onRoute(order);
+}
+
+function order(input: RouteRequest): string[] {
   const preferred = input.tenant.label(LABEL);
   const c = input.candidates.slice(0);
   // Insertion sort: candidate lists are short, and AssemblyScript comparators cannot capture
@@ -40,9 +49,9 @@ export function route(): i32 {
     }
     c[j + 1] = x;
   }
-  const order = new Array<string>(c.length);
-  for (let i = 0; i < c.length; i++) order[i] = c[i].replica_id;
-  return writeRouteDecision(order);
+  const ids = new Array<string>(c.length);
+  for (let i = 0; i < c.length; i++) ids[i] = c[i].replica_id;
+  return ids;
 }
 
 function before(a: Candidate, b: Candidate, preferred: string): bool {

@@ -1,11 +1,17 @@
 // Typed mirror of Sluice policy ABI v1 (policy-sdk/ABI.md). Field names are the JSON names on
 // purpose: a plugin author reading ABI.md and this file sees the same words.
 //
-// Parsing rules that the ABI relies on (checked against json-as 1.6.0):
+// Parsing rules that the ABI relies on (codec.ts, tested by the host's conformance test):
 // - unknown input fields are skipped, so a v1.x guest keeps working when a newer host adds
 //   optional fields;
 // - an absent field keeps the default below, so optional inputs (`prompt`) need no special code.
-import { JSON } from "json-as";
+
+import { JsonReader, ObjectView } from "./json";
+
+/** A nullable integer of the ABI: AssemblyScript has no nullable primitives. */
+export class Box<T> {
+  constructor(public value: T) {}
+}
 
 /** ABI version this SDK writes into `describe`. */
 export const ABI_VERSION = "1.0";
@@ -38,52 +44,318 @@ export namespace Verdict {
 /** Largest `reason`, in Unicode code points, that the host accepts. */
 export const MAX_REASON_CHARS: i32 = 512;
 
-@json
+// Input classes read their members from the input on first access and keep what they read
+// (ObjectView); a member a plugin never touches costs nothing. Assigning a member overrides it,
+// so plugins and tests can also build inputs by hand: `new Request()` starts from the defaults.
+
 export class Tenant {
-  id: string = "";
-  tier: string = "";
-  labels: Map<string, string> = new Map<string, string>();
+  private src: ObjectView | null = null;
+  private loaded: u32 = 0;
+  private _id: string = "";
+  private _tier: string = "";
+  private _labels: Map<string, string> | null = null;
 
-  /** The label value, or `fallback` when the tenant has no such label. */
+  static from(src: ObjectView | null): Tenant {
+    const t = new Tenant();
+    t.src = src;
+    return t;
+  }
+
+  get id(): string {
+    const v = this.src;
+    if (v !== null && (this.loaded & 1) == 0) {
+      this._id = v.string("id", "");
+      this.loaded |= 1;
+    }
+    return this._id;
+  }
+  set id(value: string) {
+    this._id = value;
+    this.loaded |= 1;
+  }
+
+  get tier(): string {
+    const v = this.src;
+    if (v !== null && (this.loaded & 2) == 0) {
+      this._tier = v.string("tier", "");
+      this.loaded |= 2;
+    }
+    return this._tier;
+  }
+  set tier(value: string) {
+    this._tier = value;
+    this.loaded |= 2;
+  }
+
+  get labels(): Map<string, string> {
+    let m = this._labels;
+    if (m === null) {
+      const v = this.src;
+      m = v === null ? new Map<string, string>() : v.stringMap("labels");
+      this._labels = m;
+    }
+    return m!;
+  }
+  set labels(value: Map<string, string>) {
+    this._labels = value;
+  }
+
+  /** The label value, or `fallback` when the tenant has no such label. Reads only that label. */
   label(key: string, fallback: string = ""): string {
-    return this.labels.has(key) ? this.labels.get(key) : fallback;
+    return labelOf(this.src, this._labels, key, fallback);
   }
 }
 
-@json
+function labelOf(src: ObjectView | null, map: Map<string, string> | null, key: string, fallback: string): string {
+  if (map !== null) return map.has(key) ? map.get(key) : fallback;
+  if (src === null) return fallback;
+  const v = src.entry("labels", key);
+  return v === null ? fallback : v;
+}
+
 export class Request {
-  task_id: string = "";
-  session_id: string = "";
-  /** completion | embedding | rerank (treat unknown values as opaque). */
-  workload: string = "";
-  model_ref: string = "";
-  /** llamacpp | vllm | tgi | triton, or null when any engine serving the model may run it. */
-  engine: string | null = null;
-  /** Priority.INTERACTIVE or Priority.BATCH. */
-  priority: string = "";
-  max_tokens: i64 = 0;
-  deadline_ms: i64 = 0;
-  ctx: i64 = 0;
-  labels: Map<string, string> = new Map<string, string>();
-  /** Length of the prompt in Unicode code points; always present. */
-  prompt_chars: i64 = 0;
-  /** Present only when the plugin declared Need.PROMPT. */
-  @optional
-  prompt: string | null = null;
+  private src: ObjectView | null = null;
+  private loaded: u32 = 0;
+  private _task_id: string = "";
+  private _session_id: string = "";
+  private _workload: string = "";
+  private _model_ref: string = "";
+  private _engine: string | null = null;
+  private _priority: string = "";
+  private _max_tokens: i64 = 0;
+  private _deadline_ms: i64 = 0;
+  private _ctx: i64 = 0;
+  private _labels: Map<string, string> | null = null;
+  private _prompt_chars: i64 = 0;
+  private _prompt: string | null = null;
 
+  static from(src: ObjectView | null): Request {
+    const r = new Request();
+    r.src = src;
+    return r;
+  }
+
+  private want(bit: u32): ObjectView | null {
+    if ((this.loaded & bit) != 0) return null;
+    this.loaded |= bit;
+    return this.src;
+  }
+
+  get task_id(): string {
+    const v = this.want(1);
+    if (v !== null) this._task_id = v.string("task_id", "");
+    return this._task_id;
+  }
+  set task_id(value: string) {
+    this._task_id = value;
+    this.loaded |= 1;
+  }
+
+  get session_id(): string {
+    const v = this.want(2);
+    if (v !== null) this._session_id = v.string("session_id", "");
+    return this._session_id;
+  }
+  set session_id(value: string) {
+    this._session_id = value;
+    this.loaded |= 2;
+  }
+
+  /** completion | embedding | rerank (treat unknown values as opaque). */
+  get workload(): string {
+    const v = this.want(4);
+    if (v !== null) this._workload = v.string("workload", "");
+    return this._workload;
+  }
+  set workload(value: string) {
+    this._workload = value;
+    this.loaded |= 4;
+  }
+
+  get model_ref(): string {
+    const v = this.want(8);
+    if (v !== null) this._model_ref = v.string("model_ref", "");
+    return this._model_ref;
+  }
+  set model_ref(value: string) {
+    this._model_ref = value;
+    this.loaded |= 8;
+  }
+
+  /** llamacpp | vllm | tgi | triton, or null when any engine serving the model may run it. */
+  get engine(): string | null {
+    const v = this.want(16);
+    if (v !== null) this._engine = v.nullableString("engine");
+    return this._engine;
+  }
+  set engine(value: string | null) {
+    this._engine = value;
+    this.loaded |= 16;
+  }
+
+  /** Priority.INTERACTIVE or Priority.BATCH. */
+  get priority(): string {
+    const v = this.want(32);
+    if (v !== null) this._priority = v.string("priority", "");
+    return this._priority;
+  }
+  set priority(value: string) {
+    this._priority = value;
+    this.loaded |= 32;
+  }
+
+  get max_tokens(): i64 {
+    const v = this.want(64);
+    if (v !== null) this._max_tokens = v.int("max_tokens", 0);
+    return this._max_tokens;
+  }
+  set max_tokens(value: i64) {
+    this._max_tokens = value;
+    this.loaded |= 64;
+  }
+
+  get deadline_ms(): i64 {
+    const v = this.want(128);
+    if (v !== null) this._deadline_ms = v.int("deadline_ms", 0);
+    return this._deadline_ms;
+  }
+  set deadline_ms(value: i64) {
+    this._deadline_ms = value;
+    this.loaded |= 128;
+  }
+
+  get ctx(): i64 {
+    const v = this.want(256);
+    if (v !== null) this._ctx = v.int("ctx", 0);
+    return this._ctx;
+  }
+  set ctx(value: i64) {
+    this._ctx = value;
+    this.loaded |= 256;
+  }
+
+  get labels(): Map<string, string> {
+    let m = this._labels;
+    if (m === null) {
+      const v = this.src;
+      m = v === null ? new Map<string, string>() : v.stringMap("labels");
+      this._labels = m;
+    }
+    return m!;
+  }
+  set labels(value: Map<string, string>) {
+    this._labels = value;
+  }
+
+  /** Length of the prompt in Unicode code points; always present. */
+  get prompt_chars(): i64 {
+    const v = this.want(512);
+    if (v !== null) this._prompt_chars = v.int("prompt_chars", 0);
+    return this._prompt_chars;
+  }
+  set prompt_chars(value: i64) {
+    this._prompt_chars = value;
+    this.loaded |= 512;
+  }
+
+  /** Present only when the plugin declared Need.PROMPT. */
+  get prompt(): string | null {
+    const v = this.want(1024);
+    if (v !== null) this._prompt = v.nullableString("prompt");
+    return this._prompt;
+  }
+  set prompt(value: string | null) {
+    this._prompt = value;
+    this.loaded |= 1024;
+  }
+
+  /** The label value, or `fallback` when the request has no such label. Reads only that label. */
   label(key: string, fallback: string = ""): string {
-    return this.labels.has(key) ? this.labels.get(key) : fallback;
+    return labelOf(this.src, this._labels, key, fallback);
   }
 }
 
-@json
 export class Quota {
-  running: i64 = 0;
-  queued: i64 = 0;
-  max_concurrent: JSON.Box<i64> | null = null;
-  max_queued: JSON.Box<i64> | null = null;
-  tokens_per_minute_used: i64 = 0;
-  tokens_per_minute: JSON.Box<i64> | null = null;
+  private src: ObjectView | null = null;
+  private loaded: u32 = 0;
+  private _running: i64 = 0;
+  private _queued: i64 = 0;
+  private _max_concurrent: Box<i64> | null = null;
+  private _max_queued: Box<i64> | null = null;
+  private _tokens_per_minute_used: i64 = 0;
+  private _tokens_per_minute: Box<i64> | null = null;
+
+  static from(src: ObjectView | null): Quota {
+    const q = new Quota();
+    q.src = src;
+    return q;
+  }
+
+  private want(bit: u32): ObjectView | null {
+    if ((this.loaded & bit) != 0) return null;
+    this.loaded |= bit;
+    return this.src;
+  }
+
+  get running(): i64 {
+    const v = this.want(1);
+    if (v !== null) this._running = v.int("running", 0);
+    return this._running;
+  }
+  set running(value: i64) {
+    this._running = value;
+    this.loaded |= 1;
+  }
+
+  get queued(): i64 {
+    const v = this.want(2);
+    if (v !== null) this._queued = v.int("queued", 0);
+    return this._queued;
+  }
+  set queued(value: i64) {
+    this._queued = value;
+    this.loaded |= 2;
+  }
+
+  get max_concurrent(): Box<i64> | null {
+    const v = this.want(4);
+    if (v !== null) this._max_concurrent = boxedInt(v, "max_concurrent");
+    return this._max_concurrent;
+  }
+  set max_concurrent(value: Box<i64> | null) {
+    this._max_concurrent = value;
+    this.loaded |= 4;
+  }
+
+  get max_queued(): Box<i64> | null {
+    const v = this.want(8);
+    if (v !== null) this._max_queued = boxedInt(v, "max_queued");
+    return this._max_queued;
+  }
+  set max_queued(value: Box<i64> | null) {
+    this._max_queued = value;
+    this.loaded |= 8;
+  }
+
+  get tokens_per_minute_used(): i64 {
+    const v = this.want(16);
+    if (v !== null) this._tokens_per_minute_used = v.int("tokens_per_minute_used", 0);
+    return this._tokens_per_minute_used;
+  }
+  set tokens_per_minute_used(value: i64) {
+    this._tokens_per_minute_used = value;
+    this.loaded |= 16;
+  }
+
+  get tokens_per_minute(): Box<i64> | null {
+    const v = this.want(32);
+    if (v !== null) this._tokens_per_minute = boxedInt(v, "tokens_per_minute");
+    return this._tokens_per_minute;
+  }
+  set tokens_per_minute(value: Box<i64> | null) {
+    this._tokens_per_minute = value;
+    this.loaded |= 32;
+  }
 
   /** `max_concurrent`, or i64.MAX_VALUE when the tenant has no such limit. */
   maxConcurrent(): i64 {
@@ -104,54 +376,217 @@ export class Quota {
   }
 }
 
-@json
+function boxedInt(v: ObjectView, name: string): Box<i64> | null {
+  const r = v.seek(name);
+  if (r === null || r.isNull()) return null;
+  return new Box<i64>(r.int());
+}
+
 export class QueueState {
   depth: i64 = 0;
 }
 
-@json
 export class ModelState {
-  id: string = "";
+  private src: ObjectView | null = null;
+  private loaded: u32 = 0;
+  private _id: string = "";
+  private _state: string = "";
+
+  static from(src: ObjectView | null): ModelState {
+    const m = new ModelState();
+    m.src = src;
+    return m;
+  }
+
+  get id(): string {
+    const v = this.src;
+    if (v !== null && (this.loaded & 1) == 0) {
+      this._id = v.string("id", "");
+      this.loaded |= 1;
+    }
+    return this._id;
+  }
+  set id(value: string) {
+    this._id = value;
+    this.loaded |= 1;
+  }
+
   /** Draft | Active | Canary | Deprecated | Retired. */
-  state: string = "";
+  get state(): string {
+    const v = this.src;
+    if (v !== null && (this.loaded & 2) == 0) {
+      this._state = v.string("state", "");
+      this.loaded |= 2;
+    }
+    return this._state;
+  }
+  set state(value: string) {
+    this._state = value;
+    this.loaded |= 2;
+  }
 }
 
-@json
 export class Snapshot {
+  private src: ObjectView | null = null;
+  private loaded: u32 = 0;
+  private _time_ms: i64 = 0;
+  private _quota: Quota | null = null;
+  private _queues: Map<string, QueueState> | null = null;
+  private _model: ModelState | null = null;
+
+  static from(src: ObjectView | null): Snapshot {
+    const s = new Snapshot();
+    s.src = src;
+    return s;
+  }
+
   /** Host time in milliseconds since the Unix epoch (UTC). The only clock a plugin may use. */
-  time_ms: i64 = 0;
-  quota: Quota = new Quota();
+  get time_ms(): i64 {
+    const v = this.src;
+    if (v !== null && (this.loaded & 1) == 0) {
+      this._time_ms = v.int("time_ms", 0);
+      this.loaded |= 1;
+    }
+    return this._time_ms;
+  }
+  set time_ms(value: i64) {
+    this._time_ms = value;
+    this.loaded |= 1;
+  }
+
+  get quota(): Quota {
+    let q = this._quota;
+    if (q === null) {
+      const v = this.src;
+      q = Quota.from(v === null ? null : v.object("quota"));
+      this._quota = q;
+    }
+    return q;
+  }
+  set quota(value: Quota) {
+    this._quota = value;
+  }
+
   /** Queue depth per pool id. */
-  queues: Map<string, QueueState> = new Map<string, QueueState>();
-  model: ModelState = new ModelState();
+  get queues(): Map<string, QueueState> {
+    let m = this._queues;
+    if (m === null) {
+      m = new Map<string, QueueState>();
+      const v = this.src;
+      let pools: ObjectView | null = null;
+      if (v !== null) pools = v.object("queues");
+      if (pools !== null) {
+        const n = pools.size();
+        for (let i = 0; i < n; i++) {
+          const pool = pools.memberAt(i);
+          const q = new QueueState();
+          const r = pools.reader;
+          if (!r.isNull()) q.depth = new ObjectView(r, r.pos).int("depth", 0);
+          m.set(pool, q);
+        }
+      }
+      this._queues = m;
+    }
+    return m;
+  }
+  set queues(value: Map<string, QueueState>) {
+    this._queues = value;
+  }
+
+  get model(): ModelState {
+    let m = this._model;
+    if (m === null) {
+      const v = this.src;
+      m = ModelState.from(v === null ? null : v.object("model"));
+      this._model = m;
+    }
+    return m;
+  }
+  set model(value: ModelState) {
+    this._model = value;
+  }
 }
 
 /** Input of the `admit` hook. */
-@json
 export class AdmitRequest {
-  abi_version: string = "";
-  tenant: Tenant = new Tenant();
-  request: Request = new Request();
-  snapshot: Snapshot = new Snapshot();
+  protected src: ObjectView | null = null;
+  private _abi_version: string | null = null;
+  private _tenant: Tenant | null = null;
+  private _request: Request | null = null;
+  private _snapshot: Snapshot | null = null;
+
+  /** Reads an admit input from its JSON bytes (what onAdmit does with the call's input). */
+  static parse(bytes: ArrayBuffer): AdmitRequest {
+    const a = new AdmitRequest();
+    a.src = new ObjectView(new JsonReader(bytes), changetype<usize>(bytes));
+    return a;
+  }
+
+  get abi_version(): string {
+    let s = this._abi_version;
+    if (s === null) {
+      const v = this.src;
+      s = v === null ? "" : v.string("abi_version", "");
+      this._abi_version = s;
+    }
+    return s!;
+  }
+  set abi_version(value: string) {
+    this._abi_version = value;
+  }
+
+  get tenant(): Tenant {
+    let t = this._tenant;
+    if (t === null) {
+      const v = this.src;
+      t = Tenant.from(v === null ? null : v.object("tenant"));
+      this._tenant = t;
+    }
+    return t;
+  }
+  set tenant(value: Tenant) {
+    this._tenant = value;
+  }
+
+  get request(): Request {
+    let r = this._request;
+    if (r === null) {
+      const v = this.src;
+      r = Request.from(v === null ? null : v.object("request"));
+      this._request = r;
+    }
+    return r;
+  }
+  set request(value: Request) {
+    this._request = value;
+  }
+
+  get snapshot(): Snapshot {
+    let s = this._snapshot;
+    if (s === null) {
+      const v = this.src;
+      s = Snapshot.from(v === null ? null : v.object("snapshot"));
+      this._snapshot = s;
+    }
+    return s;
+  }
+  set snapshot(value: Snapshot) {
+    this._snapshot = value;
+  }
 }
 
 /**
  * What a `modify` decision changes. Every field may only tighten the request (ABI.md, "modify");
  * unset fields are left out of the output.
  */
-@json
 export class Modifications {
-  @omitnull()
-  max_tokens: JSON.Box<i64> | null = null;
-  @omitnull()
+  max_tokens: Box<i64> | null = null;
   priority: string | null = null;
-  @omitnull()
-  deadline_ms: JSON.Box<i64> | null = null;
-  @omitnull()
+  deadline_ms: Box<i64> | null = null;
   labels: Map<string, string> | null = null;
 
   setMaxTokens(value: i64): Modifications {
-    this.max_tokens = new JSON.Box<i64>(value);
+    this.max_tokens = new Box<i64>(value);
     return this;
   }
 
@@ -162,7 +597,7 @@ export class Modifications {
   }
 
   setDeadlineMs(value: i64): Modifications {
-    this.deadline_ms = new JSON.Box<i64>(value);
+    this.deadline_ms = new Box<i64>(value);
     return this;
   }
 
@@ -189,15 +624,12 @@ export class Modifications {
 }
 
 /** Output of the `admit` hook. Build it with allow(), deny() or modify(). */
-@json
 export class Decision {
   decision: string = Verdict.ALLOW;
   reason: string = "";
-  @omitnull()
   modifications: Modifications | null = null;
 }
 
-@json
 export class Candidate {
   replica_id: string = "";
   pool_id: string = "";
@@ -211,23 +643,58 @@ export class Candidate {
 }
 
 /** Input of the `route` hook: the admit input (after any modify) plus the candidate replicas. */
-@json
-export class RouteRequest {
-  abi_version: string = "";
-  tenant: Tenant = new Tenant();
-  request: Request = new Request();
-  snapshot: Snapshot = new Snapshot();
-  candidates: Candidate[] = [];
+export class RouteRequest extends AdmitRequest {
+  private _candidates: Candidate[] | null = null;
+
+  static parse(bytes: ArrayBuffer): RouteRequest {
+    const a = new RouteRequest();
+    a.src = new ObjectView(new JsonReader(bytes), changetype<usize>(bytes));
+    return a;
+  }
+
+  get candidates(): Candidate[] {
+    let c = this._candidates;
+    if (c === null) {
+      c = new Array<Candidate>();
+      const v = this.src;
+      if (v !== null) {
+        const r = v.seek("candidates");
+        if (r !== null && !r.isNull()) readCandidates(r, c);
+      }
+      this._candidates = c;
+    }
+    return c;
+  }
+  set candidates(value: Candidate[]) {
+    this._candidates = value;
+  }
+}
+
+function readCandidates(r: JsonReader, out: Candidate[]): void {
+  r.beginArray();
+  let i = 0;
+  while (r.element(i++)) {
+    const c = new Candidate();
+    r.beginObject();
+    let j = 0;
+    while (r.member(j++)) {
+      if (r.key("replica_id")) c.replica_id = r.string();
+      else if (r.key("pool_id")) c.pool_id = r.string();
+      else if (r.key("engine")) c.engine = r.string();
+      else if (r.key("free_slots")) c.free_slots = r.int();
+      else if (r.key("labels")) c.labels = r.stringMap();
+      else r.skip();
+    }
+    out.push(c);
+  }
 }
 
 /** Output of the `route` hook: a non-empty subset of candidate replica ids, best first. */
-@json
 export class RouteDecision {
   order: string[] = [];
 }
 
 /** Output of `describe`. */
-@json
 export class Description {
   abi_version: string = ABI_VERSION;
   name: string = "";

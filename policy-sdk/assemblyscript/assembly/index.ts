@@ -4,7 +4,7 @@
 // log. No clock, random, filesystem, network or environment: a decision must be a function of the
 // input alone, and the host refuses modules that import anything else.
 import { Host, LogLevel, Memory } from "@extism/as-pdk";
-import { JSON } from "json-as";
+import { encodeDecision, encodeDescription, encodeRouteDecision, readInputBytes } from "./codec";
 import {
   AdmitRequest,
   Decision,
@@ -19,23 +19,15 @@ import {
 } from "./abi";
 
 export * from "./abi";
+export { JsonReader, JsonWriter, ObjectView } from "./json";
+export { readInputBytes } from "./codec";
 
 @external("extism:host/env", "error_set")
 declare function extism_error_set(offset: u64): void;
 
 /** Raw input of the current call, decoded from UTF-8. */
 export function readInputString(): string {
-  return String.UTF8.decode(Host.input().buffer);
-}
-
-/** Parses the `admit` input. Malformed input aborts the call (the host never sends any). */
-export function readAdmitInput(): AdmitRequest {
-  return JSON.parse<AdmitRequest>(readInputString());
-}
-
-/** Parses the `route` input. */
-export function readRouteInput(): RouteRequest {
-  return JSON.parse<RouteRequest>(readInputString());
+  return String.UTF8.decode(readInputBytes());
 }
 
 export function allow(reason: string = ""): Decision {
@@ -62,26 +54,40 @@ export function modify(reason: string, mods: Modifications): Decision {
 }
 
 /**
- * Writes an `admit` output and returns the Extism status (0) for the export to return.
- * A reason longer than MAX_REASON_CHARS is cut at a code-point boundary so that a long message
- * never turns a valid decision into an invalid_output error.
+ * Runs an `admit` export: reads the input, asks `decide`, writes its decision and frees what the
+ * call allocated. The export must return its result directly:
+ *
+ *     export function admit(): i32 { return onAdmit(decide); }
+ *
+ * Plugins are built with AssemblyScript's minimal runtime, which collects garbage only when asked:
+ * here, once per call, when no object of the call is in use any more. That halves the cost of a
+ * call against the incremental collector. A reason longer than MAX_REASON_CHARS is cut at a
+ * code-point boundary so that a long message never turns a decision into an invalid_output error.
+ * To fail the call (the binding's failure mode then applies), throw: `throw new Error("...")`.
  */
-export function writeDecision(decision: Decision): i32 {
+export function onAdmit(decide: (input: AdmitRequest) => Decision): i32 {
+  const decision = decide(AdmitRequest.parse(readInputBytes()));
   decision.reason = truncateChars(decision.reason, MAX_REASON_CHARS);
-  writeOutputString(JSON.stringify<Decision>(decision));
-  return 0;
+  writeOutput(encodeDecision(decision));
+  return endCall();
 }
 
-/** Writes a `route` output: replica ids from the input candidates, best first, no duplicates. */
-export function writeRouteDecision(order: string[]): i32 {
+/**
+ * Runs a `route` export: `order` returns replica ids from the input candidates, best first, no
+ * duplicates. Same rules as onAdmit: `export function route(): i32 { return onRoute(order); }`.
+ */
+export function onRoute(order: (input: RouteRequest) => string[]): i32 {
   const r = new RouteDecision();
-  r.order = order;
-  writeOutputString(JSON.stringify<RouteDecision>(r));
-  return 0;
+  r.order = order(RouteRequest.parse(readInputBytes()));
+  writeOutput(encodeRouteDecision(r));
+  return endCall();
 }
 
-/** Writes the `describe` output. `name` and `version` identify the plugin on upload. */
-export function writeDescription(
+/**
+ * Runs the `describe` export. `name` and `version` identify the plugin on upload; `needs` lists
+ * optional inputs (Need.PROMPT). `export function describe(): i32 { return onDescribe(...); }`
+ */
+export function onDescribe(
   name: string,
   version: string,
   hooks: string[],
@@ -92,24 +98,34 @@ export function writeDescription(
   d.version = version;
   d.hooks = hooks;
   d.needs = needs;
-  writeOutputString(JSON.stringify<Description>(d));
+  writeOutput(encodeDescription(d));
+  return endCall();
+}
+
+/** Frees everything the call allocated; only ever called as the last step of an export. */
+function endCall(): i32 {
+  __collect();
   return 0;
 }
 
-/**
- * Ends the call as a plugin failure with `message` (the host records it and applies the binding's
- * failure mode). Return its result from the export: `return fail("...")`.
- */
-export function fail(message: string): i32 {
-  extism_error_set(Memory.allocateString(message).offset);
-  return 1;
-}
+@external("extism:host/env", "alloc")
+declare function extism_alloc(length: u64): u64;
+@external("extism:host/env", "store_u64")
+declare function extism_store_u64(offset: u64, value: u64): void;
+@external("extism:host/env", "store_u8")
+declare function extism_store_u8(offset: u64, value: u8): void;
+@external("extism:host/env", "output_set")
+declare function extism_output_set(offset: u64, length: u64): void;
 
-/** Writes `s` as the call's output, UTF-8 encoded. */
-export function writeOutputString(s: string): void {
-  // as-pdk 1.0.0 Host.outputString sets the output length to the UTF-16 length, which cuts
-  // non-ASCII text short; encode first and pass the bytes.
-  Host.output(Uint8Array.wrap(String.UTF8.encode(s)));
+/** Copies `bytes` into a kernel block, eight bytes per kernel call, and makes it the output. */
+function writeOutput(bytes: Uint8Array): void {
+  const n = <usize>bytes.length;
+  const block = extism_alloc(<u64>n);
+  const p = bytes.dataStart;
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) extism_store_u64(block + <u64>i, load<u64>(p + i));
+  for (; i < n; i++) extism_store_u8(block + <u64>i, load<u8>(p + i));
+  extism_output_set(block, <u64>n);
 }
 
 /** Logs through Extism; the host keeps a bounded prefix of each call's log in the decision log. */

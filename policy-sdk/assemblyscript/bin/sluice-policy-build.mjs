@@ -2,10 +2,10 @@
 // sluice-policy-build <entry.ts> --out <plugin.wasm> [--print-command]
 //
 // Compiles an AssemblyScript policy plugin with the SDK's tested flags and checks the module
-// against policy ABI v1 (exports, imports, size). The compiler and json-as come from the
+// against policy ABI v1 (exports, imports, size). The compiler and the Extism PDK come from the
 // working directory's node_modules.
 import { relative } from "node:path";
-import { ASC_ENV, ascCommand, checkModule, compilePlugin } from "../tools/build.mjs";
+import { ascCommand, checkModule, compilePlugin } from "../tools/build.mjs";
 
 const USAGE = "usage: sluice-policy-build <entry.ts> --out <plugin.wasm> [--print-command]";
 
@@ -33,8 +33,7 @@ if (entry === null || out === null) fail(USAGE);
 
 try {
   if (printCommand) {
-    const env = Object.entries(ASC_ENV).map(([k, v]) => `${k}=${v}`).join(" ");
-    console.log(`${env} node ${ascCommand(process.cwd(), entry, out).join(" ")}`);
+    console.log(`node ${ascCommand(process.cwd(), entry, out).join(" ")}`);
   }
   const { output } = await compilePlugin({ entry, out });
   if (output.trim().length > 0) process.stdout.write(output);

@@ -10,20 +10,13 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 // - optimizeLevel 2: about half the compile time of -O3 and smaller functions (the host compiles
 //   each function to a JVM method, which has a size limit); run time is microseconds either way;
 // - the abort handler turns AssemblyScript aborts into an Extism error plus a trap instead of an
-//   `env.abort` import, which the host refuses;
-// - json-as generates the (de)serializers of the SDK's @json classes.
+//   `env.abort` import, which the host refuses.
 export const ASC_FLAGS = [
   "--optimizeLevel", "2",
   "--shrinkLevel", "0",
-  "--runtime", "incremental",
+  "--runtime", "minimal",
   "--use", "abort=~lib/@sluice/policy-sdk/assembly/index/policyAbort",
-  "--transform", "json-as",
 ];
-
-// json-as 1.6.0 reads this at transform time. Its newer "fast path" deserializer makes functions
-// up to 2.6x larger and optimizing about twice as slow; the slow path is the long-standing one
-// and handles reordered and unknown members, which the ABI requires of guests.
-export const ASC_ENV = { JSON_USE_FAST_PATH: "0" };
 
 const ALLOWED_EXTISM_IMPORTS = new Set([
   "input_length", "input_load_u8", "input_load_u64", "length", "length_unsafe", "alloc", "free",
@@ -46,14 +39,8 @@ function resolvePackage(cwd, pkg) {
 /** The command line that compiles `entry` (relative to `cwd`) into `out`. */
 export function ascCommand(cwd, entry, out) {
   const rel = relative(cwd, resolve(cwd, entry)).split(sep).join("/");
-  if (rel === "assembly/index.ts") {
-    throw new BuildError(
-      "json-as 1.6.0 drops every export of an entry at assembly/index.ts relative to the working " +
-        "directory; rename it (the template uses assembly/policy.ts) or build from the parent directory",
-    );
-  }
   const ascDir = resolvePackage(cwd, "assemblyscript");
-  for (const pkg of ["json-as", "@extism/as-pdk", "@sluice/policy-sdk"]) resolvePackage(cwd, pkg);
+  for (const pkg of ["@extism/as-pdk", "@sluice/policy-sdk"]) resolvePackage(cwd, pkg);
   return [join(ascDir, "bin", "asc.js"), rel, "--outFile", resolve(cwd, out), ...ASC_FLAGS];
 }
 
@@ -74,7 +61,7 @@ export function compilePlugin({ cwd = process.cwd(), entry, out }) {
     mkdirSync(dirname(resolve(cwd, out)), { recursive: true });
     const child = spawn(process.execPath, args, {
       cwd,
-      env: { ...process.env, ...ASC_ENV },
+      env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

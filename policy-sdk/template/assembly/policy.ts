@@ -1,26 +1,28 @@
-// my-policy: a starting point. Rename it in describe() and package.json, then change admit().
-//
-// Keep this file's name: an entry called assembly/index.ts at the project root loses its exports
-// under json-as 1.6.0 (the module would export only "memory").
+// my-policy: a starting point. Rename it in describe() and package.json, then change decide().
 import {
+  AdmitRequest,
+  Decision,
   Hook,
   allow,
   deny,
-  readAdmitInput,
-  writeDecision,
-  writeDescription,
+  onAdmit,
+  onDescribe,
 } from "@sluice/policy-sdk";
 
 const MAX_TOKENS: i64 = 2048;
 
 export function describe(): i32 {
-  return writeDescription("my-policy", "1.0.0", [Hook.ADMIT]);
+  return onDescribe("my-policy", "1.0.0", [Hook.ADMIT]);
 }
 
+// The export must return onAdmit's result directly: onAdmit frees the call's memory at its end.
 export function admit(): i32 {
-  const input = readAdmitInput();
+  return onAdmit(decide);
+}
+
+function decide(input: AdmitRequest): Decision {
   if (input.request.max_tokens > MAX_TOKENS) {
-    return writeDecision(deny("max_tokens above " + MAX_TOKENS.toString() + " is not allowed"));
+    return deny("max_tokens above " + MAX_TOKENS.toString() + " is not allowed");
   }
-  return writeDecision(allow());
+  return allow();
 }

@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /** The input and plugin every policy benchmark uses. */
-final class BenchInputs {
+public final class BenchInputs {
     static final String PLUGIN = "/policies/examples/model-allowlist.wasm";
 
     private BenchInputs() {}
 
     /** A realistic admit input (about 800 bytes of JSON) for tenant {@code tenant}. */
-    static AdmitInput admit(String tenant) {
+    public static AdmitInput admit(String tenant) {
         return new AdmitInput(
                 new AdmitInput.Tenant(tenant, "gold", Map.of("allowed-models", "dev-tiny, llama-3.1-8b-instruct", "cost-center", "r-and-d")),
                 new AdmitInput.Request(
@@ -38,7 +38,19 @@ final class BenchInputs {
                         new AdmitInput.Model("llama-3.1-8b-instruct", "Active")));
     }
 
+    /**
+     * A plugin from the examples jar. {@code -Dbench.plugin=<file.wasm>} replaces {@link #PLUGIN} with a
+     * file, e.g. a build with {@code --debug} whose name section maps profiled {@code func_N} to sources.
+     */
     static byte[] plugin(String resource) {
+        String override = System.getProperty("bench.plugin");
+        if (override != null && resource.equals(PLUGIN)) {
+            try {
+                return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(override));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         try (InputStream in = BenchInputs.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException(resource + " missing: build policy-examples first");

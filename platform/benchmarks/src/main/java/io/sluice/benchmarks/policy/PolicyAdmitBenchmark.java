@@ -56,6 +56,9 @@ public class PolicyAdmitBenchmark {
     private AdmitInput input;
     private AbiJson.EncodedInput encoded;
     private byte[] aotOutput;
+    private DirectCall floorConstant;
+    private DirectCall floorReadInput;
+    private PolicyModule floorConstantModule;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -69,6 +72,10 @@ public class PolicyAdmitBenchmark {
         interpretedModule = interpretedHost.compile(wasm);
         aotDirect = DirectCall.of(aotModule, limits.memoryBytes(), limits.logBytesPerCall());
         interpretedDirect = DirectCall.of(interpretedModule, limits.memoryBytes(), limits.logBytesPerCall());
+        floorConstantModule = aotHost.compile(BenchInputs.plugin("/policies/testing/floor-constant.wasm"));
+        floorConstant = DirectCall.of(floorConstantModule, limits.memoryBytes(), limits.logBytesPerCall());
+        floorReadInput = DirectCall.of(aotHost.compile(BenchInputs.plugin("/policies/testing/floor-read-input.wasm")),
+                limits.memoryBytes(), limits.logBytesPerCall());
         input = BenchInputs.admit("bench");
         encoded = DirectCall.encode(input, false);
         aotOutput = aotDirect.call(encoded);
@@ -117,6 +124,24 @@ public class PolicyAdmitBenchmark {
     public String plainJava() {
         AbiJson.EncodedInput in = DirectCall.encode(input, false);
         return PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(in.json()));
+    }
+
+    /** The Extism call of a guest that ignores its input and allows: the floor of any guest call. */
+    @Benchmark
+    public byte[] floorCallConstant() {
+        return floorConstant.call(encoded);
+    }
+
+    /** As {@link #floorCallConstant}, plus reading the whole input through the kernel as PDKs do. */
+    @Benchmark
+    public byte[] floorCallReadInput() {
+        return floorReadInput.call(encoded);
+    }
+
+    /** The whole host path for the constant guest: host bookkeeping, encode, call floor, output checks. */
+    @Benchmark
+    public AdmitOutcome floorHost() {
+        return aotHost.admit("bench", floorConstantModule, input);
     }
 
     @Benchmark

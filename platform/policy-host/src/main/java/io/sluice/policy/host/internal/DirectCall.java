@@ -39,6 +39,15 @@ public final class DirectCall {
         return r.output();
     }
 
+    /** The same for the {@code route} export. */
+    public byte[] callRoute(AbiJson.EncodedInput input) {
+        GuestInstance.RawResult r = instance.call("route", input.json(), input.facts().timeMs(), input.facts().randomSeed(), 64 * 1024);
+        if (r.returnedError() || r.output() == null) {
+            throw new IllegalStateException("guest failed: " + r.guestError());
+        }
+        return r.output();
+    }
+
     /** Step 3: output checks (JSON, schema, tightening rules); returns the decision label. */
     public String validate(byte[] output, AbiJson.EncodedInput input) {
         try {

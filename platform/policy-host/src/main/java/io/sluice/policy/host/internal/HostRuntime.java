@@ -82,7 +82,7 @@ public final class HostRuntime implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ExecutorService compiler;
     /** Interrupts calls running on their caller's thread once they pass their limit. */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor watchdog;
+    private final CallWatchdog watchdog;
     private final ConcurrentHashMap<String, CompiledPolicy> modules = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<PoolKey, InstancePool> pools = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Semaphore> gates = new ConcurrentHashMap<>();
@@ -110,8 +110,9 @@ public final class HostRuntime implements AutoCloseable {
         ThreadPoolExecutor compile = new ThreadPoolExecutor(
                 1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(16), daemonThreads("sluice-policy-compiler"));
         this.compiler = compile;
-        this.watchdog = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemonThreads("sluice-policy-watchdog"));
-        this.watchdog.setRemoveOnCancelPolicy(true);
+        this.watchdog = new CallWatchdog(
+                CallWatchdog.tickFor(Math.min(limits.callTimeout().toNanos(), limits.instantiateTimeout().toNanos())),
+                "sluice-policy-watchdog");
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -584,10 +585,10 @@ public final class HostRuntime implements AutoCloseable {
     }
 
     /**
-     * Runs a call on the calling thread. A watchdog interrupts the thread if instantiation or the guest call
-     * passes its limit; the interrupt can only land while the guest runs (the watchdog moves the task to
-     * ABANDONED and interrupts under one lock, and the caller takes that lock before it clears the flag), so
-     * no interrupt leaks into the caller's code. The caller's own interrupt status is kept aside and restored.
+     * Runs a call on the calling thread. The watchdog interrupts the thread if instantiation or the guest call
+     * passes its limit; it interrupts only after moving the task to ABANDONED, which the task allows only while
+     * preparing or running guest code, and {@link CallWatchdog.Guard#disarm()} clears a delivered interrupt,
+     * so no interrupt leaks into the caller's code. The caller's own interrupt status is kept aside and restored.
      */
     private <T> CallResult<T> invokeOnCaller(
             String tenant, CompiledPolicy policy, InstancePool pool, String export, EncodedInput input, OutputCheck<T> check) {
@@ -598,41 +599,21 @@ public final class HostRuntime implements AutoCloseable {
         }
         boolean callerInterrupted = Thread.interrupted();
         CallTask<T> task = new CallTask<>(policy, pool, gate, export, input, check);
-        Thread self = Thread.currentThread();
-        Object lock = new Object();
-        java.util.concurrent.ScheduledFuture<?>[] timer = new java.util.concurrent.ScheduledFuture<?>[1];
-        Runnable fire = () -> {
-            synchronized (lock) {
-                if (task.state.compareAndSet(CallTask.PREPARING, CallTask.ABANDONED)
-                        || task.state.compareAndSet(CallTask.RUNNING, CallTask.ABANDONED)) {
-                    self.interrupt();
-                }
-            }
-        };
-        synchronized (lock) {
-            timer[0] = watchdog.schedule(fire, limits.instantiateTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-        task.onRunning = () -> {
-            synchronized (lock) {
-                timer[0].cancel(false);
-                timer[0] = watchdog.schedule(fire, limits.callTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
-        };
+        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + limits.instantiateTimeout().toNanos(),
+                () -> task.state.compareAndSet(CallTask.PREPARING, CallTask.ABANDONED)
+                        || task.state.compareAndSet(CallTask.RUNNING, CallTask.ABANDONED));
+        long callTimeoutNanos = limits.callTimeout().toNanos();
+        task.onRunning = () -> guard.deadline(System.nanoTime() + callTimeoutNanos);
         CallResult<T> result;
-        int before;
         try {
             result = task.call();
         } finally {
-            synchronized (lock) {
-                timer[0].cancel(false);
-                before = task.state.get();
-            }
-            Thread.interrupted(); // a watchdog interrupt, if any, happened inside the lock above
+            guard.disarm();
             if (callerInterrupted) {
-                self.interrupt();
+                Thread.currentThread().interrupt();
             }
         }
-        if (before == CallTask.ABANDONED) {
+        if (task.state.get() == CallTask.ABANDONED) {
             boolean started = task.startNanos != 0;
             return CallResult.error(PolicyErrorKind.TIMEOUT, started
                     ? "call exceeded the time limit of " + limits.callTimeout().toMillis() + " ms and was interrupted"
@@ -793,7 +774,7 @@ public final class HostRuntime implements AutoCloseable {
     public void close() {
         closed = true;
         workers.shutdownNow();
-        watchdog.shutdownNow();
+        watchdog.close();
         compiler.shutdownNow();
         for (PoolKey k : List.copyOf(pools.keySet())) {
             closePool(k);
