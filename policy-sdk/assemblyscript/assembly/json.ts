@@ -418,6 +418,8 @@ export function utf8Equals(start: usize, length: i32, s: string): bool {
   return String.UTF8.decodeUnsafe(start, <usize>length) == s;
 }
 
+const EMPTY_INDEX = new StaticArray<u32>(0);
+
 /**
  * One JSON object of the input, indexed on first use: where each member's name and value start.
  * Lets the SDK's input classes read only the members a plugin asks for, and allocate only the
@@ -426,79 +428,99 @@ export function utf8Equals(start: usize, length: i32, s: string): bool {
 export class ObjectView {
   /** Shared by every view of one input; each read positions it first. */
   readonly reader: JsonReader;
-  private readonly start: usize;
-  /** Per member: name address, name length (or -1 when escaped) and value address. */
-  private index: StaticArray<u32> | null = null;
+  /** Per member: name address, name length (u32.MAX_VALUE when escaped) and value address. */
+  private index: StaticArray<u32> = EMPTY_INDEX;
   private count: i32 = 0;
+  /** Where scanning stopped: members are indexed only as far as a lookup needed. */
+  private scanPos: usize;
+  private complete: bool = false;
 
+  /** A view of the object whose `{` is at `start` (after white space). */
   constructor(reader: JsonReader, start: usize) {
     this.reader = reader;
-    this.start = start;
+    this.scanPos = start;
   }
 
-  private build(): StaticArray<u32> {
+  /**
+   * Indexes the next member; false at the end of the object. Lookups scan only as far as the member
+   * they want, so a plugin reading `tenant` and `request` never scans `snapshot`.
+   */
+  private scanNext(): bool {
+    if (this.complete) return false;
     const r = this.reader;
-    let index = new StaticArray<u32>(3 * 16);
-    let n = 0;
-    r.pos = this.start;
-    r.beginObject();
-    while (r.member(n)) {
-      if (3 * (n + 1) > index.length) {
-        const grown = new StaticArray<u32>(index.length * 2);
-        memory.copy(changetype<usize>(grown), changetype<usize>(index), <usize>(3 * n) << 2);
-        index = grown;
-      }
-      const escaped = r.keyDecoded !== null;
-      unchecked((index[3 * n] = <u32>(escaped ? r.keyNameStart : r.keyStart)));
-      unchecked((index[3 * n + 1] = escaped ? u32.MAX_VALUE : <u32>r.keyLength));
-      r.peek();
-      unchecked((index[3 * n + 2] = <u32>r.pos));
-      r.skip();
-      n++;
+    r.pos = this.scanPos;
+    const n = this.count;
+    if (n == 0 && this.index.length == 0) {
+      r.beginObject();
+      this.index = new StaticArray<u32>(3 * 16);
     }
-    this.index = index;
-    this.count = n;
-    return index;
+    if (!r.member(n)) {
+      this.complete = true;
+      return false;
+    }
+    let index = this.index;
+    if (3 * (n + 1) > index.length) {
+      const grown = new StaticArray<u32>(index.length * 2);
+      memory.copy(changetype<usize>(grown), changetype<usize>(index), <usize>(3 * n) << 2);
+      index = grown;
+      this.index = grown;
+    }
+    const escaped = r.keyDecoded !== null;
+    unchecked((index[3 * n] = <u32>(escaped ? r.keyNameStart : r.keyStart)));
+    unchecked((index[3 * n + 1] = escaped ? u32.MAX_VALUE : <u32>r.keyLength));
+    r.peek();
+    unchecked((index[3 * n + 2] = <u32>r.pos));
+    r.skip();
+    this.scanPos = r.pos;
+    this.count = n + 1;
+    return true;
+  }
+
+  private nameIs(i: i32, name: string): bool {
+    const index = this.index;
+    const at = <usize>unchecked(index[3 * i]);
+    const length = unchecked(index[3 * i + 1]);
+    return length == u32.MAX_VALUE ? this.escapedName(at) == name : utf8Equals(at, <i32>length, name);
   }
 
   /** Number of members. */
   size(): i32 {
-    if (this.index === null) this.build();
+    while (this.scanNext()) {}
     return this.count;
   }
 
   /**
    * Positions the reader at the value of member `name` and returns it, or returns null when the
-   * object has no such member.
+   * object has no such member. The first of duplicate members wins.
    */
   seek(name: string): JsonReader | null {
-    let index = this.index;
-    if (index === null) index = this.build();
-    const r = this.reader;
-    for (let i = 0; i < this.count; i++) {
-      const at = <usize>unchecked(index[3 * i]);
-      const length = unchecked(index[3 * i + 1]);
-      const match = length == u32.MAX_VALUE
-        ? this.escapedName(at) == name
-        : utf8Equals(at, <i32>length, name);
-      if (match) {
-        r.pos = <usize>unchecked(index[3 * i + 2]);
-        return r;
-      }
+    let i = 0;
+    for (; i < this.count; i++) {
+      if (this.nameIs(i, name)) return this.valueAt(i);
+    }
+    while (this.scanNext()) {
+      if (this.nameIs(i, name)) return this.valueAt(i);
+      i++;
     }
     return null;
   }
 
-  /** Positions the reader at member `i`'s value and returns its name. */
+  private valueAt(i: i32): JsonReader {
+    const r = this.reader;
+    r.pos = <usize>unchecked(this.index[3 * i + 2]);
+    return r;
+  }
+
+  /** Positions the reader at member `i`'s value (0 <= i < size()) and returns its name. */
   memberAt(i: i32): string {
-    let index = this.index;
-    if (index === null) index = this.build();
+    while (i >= this.count && this.scanNext()) {}
+    const index = this.index;
     const at = <usize>unchecked(index[3 * i]);
     const length = unchecked(index[3 * i + 1]);
     const name = length == u32.MAX_VALUE
       ? this.escapedName(at)
       : String.UTF8.decodeUnsafe(at, <usize>length);
-    this.reader.pos = <usize>unchecked(index[3 * i + 2]);
+    this.valueAt(i);
     return name;
   }
 

@@ -9,8 +9,11 @@ public enum AdmitDecision {
     /** Admit with tightened parameters (see {@link Modifications}). */
     MODIFY;
 
+    /** Computed once: this is read on every policy call. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static AdmitDecision fromWireName(String name) {

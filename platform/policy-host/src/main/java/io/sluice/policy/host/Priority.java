@@ -7,8 +7,11 @@ public enum Priority {
     INTERACTIVE,
     BATCH;
 
+    /** Computed once: this is read on every policy call. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static Priority fromWireName(String name) {
