@@ -59,6 +59,7 @@ public class PolicyAdmitBenchmark {
     private DirectCall floorConstant;
     private DirectCall floorReadInput;
     private PolicyModule floorConstantModule;
+    private PolicyModule sdkFloorModule;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -74,6 +75,7 @@ public class PolicyAdmitBenchmark {
         interpretedDirect = DirectCall.of(interpretedModule, limits.memoryBytes(), limits.logBytesPerCall());
         floorConstantModule = aotHost.compile(BenchInputs.plugin("/policies/testing/floor-constant.wasm"));
         floorConstant = DirectCall.of(floorConstantModule, limits.memoryBytes(), limits.logBytesPerCall());
+        sdkFloorModule = aotHost.compile(BenchInputs.plugin("/policies/testing/sdk-floor.wasm"));
         floorReadInput = DirectCall.of(aotHost.compile(BenchInputs.plugin("/policies/testing/floor-read-input.wasm")),
                 limits.memoryBytes(), limits.logBytesPerCall());
         input = BenchInputs.admit("bench");
@@ -142,6 +144,15 @@ public class PolicyAdmitBenchmark {
     @Benchmark
     public AdmitOutcome floorHost() {
         return aotHost.admit("bench", floorConstantModule, input);
+    }
+
+    /**
+     * The whole host path for an SDK plugin that reads the input and allows without looking at it: the
+     * floor under any SDK-built admit policy fed ABI v1's full input.
+     */
+    @Benchmark
+    public AdmitOutcome floorSdkHost() {
+        return aotHost.admit("bench", sdkFloorModule, input);
     }
 
     @Benchmark
