@@ -48,9 +48,23 @@ export const MAX_REASON_CHARS: i32 = 512;
 // (ObjectView); a member a plugin never touches costs nothing. Assigning a member overrides it,
 // so plugins and tests can also build inputs by hand: `new Request()` starts from the defaults.
 
-export class Tenant {
-  private src: ObjectView | null = null;
-  private loaded: u32 = 0;
+/**
+ * What every input class shares: the object of the input it reads from (null when built by hand)
+ * and which of its members have been read or assigned.
+ */
+class InputObject {
+  protected src: ObjectView | null = null;
+  protected loaded: u32 = 0;
+
+  /** The source to read member `bit` from, once; null when already read or assigned. */
+  protected want(bit: u32): ObjectView | null {
+    if ((this.loaded & bit) != 0) return null;
+    this.loaded |= bit;
+    return this.src;
+  }
+}
+
+export class Tenant extends InputObject {
   private _id: string = "";
   private _tier: string = "";
   private _labels: Map<string, string> | null = null;
@@ -62,11 +76,8 @@ export class Tenant {
   }
 
   get id(): string {
-    const v = this.src;
-    if (v !== null && (this.loaded & 1) == 0) {
-      this._id = v.string("id", "");
-      this.loaded |= 1;
-    }
+    const v = this.want(1);
+    if (v !== null) this._id = v.string("id", "");
     return this._id;
   }
   set id(value: string) {
@@ -75,11 +86,8 @@ export class Tenant {
   }
 
   get tier(): string {
-    const v = this.src;
-    if (v !== null && (this.loaded & 2) == 0) {
-      this._tier = v.string("tier", "");
-      this.loaded |= 2;
-    }
+    const v = this.want(2);
+    if (v !== null) this._tier = v.string("tier", "");
     return this._tier;
   }
   set tier(value: string) {
@@ -113,9 +121,7 @@ function labelOf(src: ObjectView | null, map: Map<string, string> | null, key: s
   return v === null ? fallback : v;
 }
 
-export class Request {
-  private src: ObjectView | null = null;
-  private loaded: u32 = 0;
+export class Request extends InputObject {
   private _task_id: string = "";
   private _session_id: string = "";
   private _workload: string = "";
@@ -133,12 +139,6 @@ export class Request {
     const r = new Request();
     r.src = src;
     return r;
-  }
-
-  private want(bit: u32): ObjectView | null {
-    if ((this.loaded & bit) != 0) return null;
-    this.loaded |= bit;
-    return this.src;
   }
 
   get task_id(): string {
@@ -275,9 +275,7 @@ export class Request {
   }
 }
 
-export class Quota {
-  private src: ObjectView | null = null;
-  private loaded: u32 = 0;
+export class Quota extends InputObject {
   private _running: i64 = 0;
   private _queued: i64 = 0;
   private _max_concurrent: Box<i64> | null = null;
@@ -289,12 +287,6 @@ export class Quota {
     const q = new Quota();
     q.src = src;
     return q;
-  }
-
-  private want(bit: u32): ObjectView | null {
-    if ((this.loaded & bit) != 0) return null;
-    this.loaded |= bit;
-    return this.src;
   }
 
   get running(): i64 {
@@ -386,9 +378,7 @@ export class QueueState {
   depth: i64 = 0;
 }
 
-export class ModelState {
-  private src: ObjectView | null = null;
-  private loaded: u32 = 0;
+export class ModelState extends InputObject {
   private _id: string = "";
   private _state: string = "";
 
@@ -399,11 +389,8 @@ export class ModelState {
   }
 
   get id(): string {
-    const v = this.src;
-    if (v !== null && (this.loaded & 1) == 0) {
-      this._id = v.string("id", "");
-      this.loaded |= 1;
-    }
+    const v = this.want(1);
+    if (v !== null) this._id = v.string("id", "");
     return this._id;
   }
   set id(value: string) {
@@ -413,11 +400,8 @@ export class ModelState {
 
   /** Draft | Active | Canary | Deprecated | Retired. */
   get state(): string {
-    const v = this.src;
-    if (v !== null && (this.loaded & 2) == 0) {
-      this._state = v.string("state", "");
-      this.loaded |= 2;
-    }
+    const v = this.want(2);
+    if (v !== null) this._state = v.string("state", "");
     return this._state;
   }
   set state(value: string) {
@@ -426,9 +410,7 @@ export class ModelState {
   }
 }
 
-export class Snapshot {
-  private src: ObjectView | null = null;
-  private loaded: u32 = 0;
+export class Snapshot extends InputObject {
   private _time_ms: i64 = 0;
   private _quota: Quota | null = null;
   private _queues: Map<string, QueueState> | null = null;
@@ -442,11 +424,8 @@ export class Snapshot {
 
   /** Host time in milliseconds since the Unix epoch (UTC). The only clock a plugin may use. */
   get time_ms(): i64 {
-    const v = this.src;
-    if (v !== null && (this.loaded & 1) == 0) {
-      this._time_ms = v.int("time_ms", 0);
-      this.loaded |= 1;
-    }
+    const v = this.want(1);
+    if (v !== null) this._time_ms = v.int("time_ms", 0);
     return this._time_ms;
   }
   set time_ms(value: i64) {
