@@ -24,11 +24,13 @@ class CallWatchdogTest {
     @DisplayName("a call past its deadline is interrupted once it agrees to be abandoned; disarm clears the flag")
     void interruptsAfterDeadline() {
         AtomicInteger asked = new AtomicInteger();
-        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5), () -> {
+        // The wait is measured from the same instant the deadline is computed from, so "not before the
+        // deadline" holds exactly rather than up to the time arm() itself takes.
+        long start = System.nanoTime();
+        CallWatchdog.Guard guard = watchdog.arm(start + TimeUnit.MILLISECONDS.toNanos(5), () -> {
             asked.incrementAndGet();
             return true;
         });
-        long start = System.nanoTime();
         boolean interrupted = false;
         while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
             if (Thread.currentThread().isInterrupted()) {
@@ -67,12 +69,14 @@ class CallWatchdogTest {
     @DisplayName("deadlines can be moved; a guard disarmed in time is never fired")
     void movedDeadlineAndTimelyDisarm() throws Exception {
         AtomicBoolean asked = new AtomicBoolean();
-        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2), () -> {
+        // The first deadline only has to outlast the next line on a loaded CI machine; the sleep then spans
+        // it several times over, so a deadline that was not really moved would fire.
+        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200), () -> {
             asked.set(true);
             return true;
         });
         guard.deadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-        Thread.sleep(20);
+        Thread.sleep(600);
         assertThat(asked).isFalse();
         assertThat(guard.disarm()).isTrue();
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
