@@ -8,7 +8,6 @@ import io.restassured.specification.RequestSpecification;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Base of the API tests: RestAssured with the contract filter on every call, tokens from the real issuer,
@@ -35,8 +34,8 @@ public abstract class ApiTest {
     }
 
     protected static String baseUrl() {
-        int port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-port", Integer.class).orElse(8081);
-        return "http://localhost:" + port;
+        // The test port is chosen by the OS (quarkus.http.test-port=0); Quarkus hands the bound one to RestAssured.
+        return "http://localhost:" + io.restassured.RestAssured.port;
     }
 
     /** Rows in a table of the test database, for "nothing stored changed" assertions. */
