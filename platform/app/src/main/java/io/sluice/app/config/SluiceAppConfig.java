@@ -25,6 +25,26 @@ public interface SluiceAppConfig {
 
     Policy policy();
 
+    Instance instance();
+
+    /** This instance among several sharing one database (REL-5). */
+    interface Instance {
+        /**
+         * Base URL other instances use to reach this one: they forward stream, cancel and status requests for the
+         * tasks this instance runs. Must be reachable from every instance (in Kubernetes, the pod IP, for example
+         * through the Downward API). Default: {@code http://<host>:<port>} of this process, with the loopback
+         * address when the HTTP server binds only loopback.
+         */
+        Optional<String> advertisedUrl();
+
+        /**
+         * How long this instance's lease lasts without a heartbeat. Heartbeats run every third of it; once it has
+         * expired, other instances resolve this instance's unfinished tasks.
+         */
+        @WithDefault("10000")
+        long leaseMs();
+    }
+
     /** Limits of tenant policy calls (POL-2); defaults are the specification's. */
     interface Policy {
         /** Wall-clock limit of one policy call; past it the call is interrupted and counts as a timeout. */

@@ -7,7 +7,9 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
+import io.sluice.app.cluster.ChangeFeed;
 import io.sluice.app.policy.store.PolicyStore;
+import io.sluice.core.admission.TenantSnapshot;
 import io.sluice.policy.host.Hook;
 import io.sluice.policy.host.PolicyHost;
 import io.sluice.policy.host.PolicyLimits;
@@ -31,15 +33,16 @@ import org.jboss.logging.Logger;
 
 /**
  * Owns the policy host for the life of the process and the admission-side view of bindings: which compiled
- * module decides which tenant's hook. Bindings are read from PostgreSQL at start-up, after every change made
- * through this node, and every two seconds (so changes made on another node apply within that time).
- * Admission only reads the in-memory view; it never waits for the database.
+ * module decides which tenant's hook, and the tenants' profiles. Both are read from PostgreSQL at start-up, after
+ * every change made through this instance, when the database notifies a change ({@link ChangeFeed}: made by
+ * another instance or by hand), and every 30 seconds as a safety net. Admission only reads the in-memory view; it
+ * never waits for the database.
  */
 @ApplicationScoped
 public class PolicyRuntime {
     private static final Logger LOG = Logger.getLogger(PolicyRuntime.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long REFRESH_MS = 2_000;
+    private static final long REFRESH_MS = 30_000;
 
     @Inject
     MeterRegistry registry;
@@ -49,6 +52,9 @@ public class PolicyRuntime {
 
     @Inject
     io.sluice.app.config.SluiceAppConfig config;
+
+    @Inject
+    ChangeFeed changes;
 
     private PolicyHost host;
     private final Map<String, PolicyModule> modules = new ConcurrentHashMap<>();
@@ -77,7 +83,24 @@ public class PolicyRuntime {
             return t;
         });
         refresher.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MS, REFRESH_MS, TimeUnit.MILLISECONDS);
+        changes.listen(table -> {
+            if (ChangeFeed.ANY.equals(table) || "tenants".equals(table) || "policy_bindings".equals(table)) {
+                requestRefresh();
+            }
+        });
     }
+
+    /** Coalesces bursts of notifications into one reload on the refresher thread. */
+    private void requestRefresh() {
+        if (refreshRequested.compareAndSet(false, true)) {
+            refresher.execute(() -> {
+                refreshRequested.set(false);
+                refreshQuietly();
+            });
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean refreshRequested = new java.util.concurrent.atomic.AtomicBoolean();
 
     void stop(@Observes ShutdownEvent ev) {
         if (refresher != null) {
@@ -102,8 +125,15 @@ public class PolicyRuntime {
         return null;
     }
 
-    TenantProfile tenant(String tenant) {
-        return tenants.getOrDefault(tenant, TenantProfile.DEFAULT);
+    /** What admission knows of a tenant, from memory. */
+    public TenantSnapshot tenantSnapshot(String tenant) {
+        TenantProfile p = tenants.get(tenant);
+        return p == null ? TenantSnapshot.unconfigured(tenant) : new TenantSnapshot(tenant, p.tier(), p.labels());
+    }
+
+    /** Whether a policy takes part in the tenant's admission (admit or route), so admission may take milliseconds. */
+    public boolean decidesAdmission(String tenant) {
+        return bindingFor(tenant, Hook.ADMIT) != null || bindingFor(tenant, Hook.ROUTE) != null;
     }
 
     /** A compiled module for stored bytes; compiling is cached by digest here and in the host. */

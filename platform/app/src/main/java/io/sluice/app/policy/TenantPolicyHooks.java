@@ -1,15 +1,13 @@
 package io.sluice.app.policy;
 
-import io.sluice.app.scheduling.SchedulerRuntime;
+import io.sluice.core.admission.AdmissionSnapshot;
 import io.sluice.core.admission.AdmitHook;
 import io.sluice.core.admission.RouteHook;
 import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
-import io.sluice.core.scheduling.Pool;
-import io.sluice.core.scheduling.TaskScheduler.ReplicaCandidate;
-import io.sluice.core.scheduling.TenantUsage;
+import io.sluice.core.scheduling.ReplicaCandidate;
 import io.sluice.core.task.Priority;
 import io.sluice.core.task.TaskSpec;
 import io.sluice.policy.host.AdmitInput;
@@ -24,7 +22,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +29,8 @@ import java.util.Map;
  * The tenant policy steps of admission (POL-1, POL-3): {@code admit} allows, denies or tightens a task;
  * {@code route} orders or narrows its candidate replicas. Failures follow the binding's failure mode:
  * {@code fail_closed} answers 503 POLICY_ERROR, {@code fail_open} admits as if no policy were bound (logged
- * and counted). Runs on worker threads: a call may block up to the host's queue and call time limits.
+ * and counted). Both decide on the admission snapshot they are handed and call nothing back. Run off event
+ * loops: a call may block up to the host's queue and call time limits.
  */
 @ApplicationScoped
 public class TenantPolicyHooks implements AdmitHook, RouteHook {
@@ -40,19 +38,16 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
     PolicyRuntime runtime;
 
     @Inject
-    SchedulerRuntime scheduler;
-
-    @Inject
     MeterRegistry registry;
 
     @Override
-    public Verdict admit(TaskSpec spec, List<Pool> pools) {
+    public Verdict admit(TaskSpec spec, AdmissionSnapshot snapshot) {
         ActiveBinding binding = runtime.bindingFor(spec.tenantId(), Hook.ADMIT);
         if (binding == null) {
             return new Verdict(spec, null, null);
         }
         PolicyModule module = binding.moduleFor(spec.sessionId());
-        AdmitInput input = input(spec, pools, module.descriptor().needsPrompt());
+        AdmitInput input = input(spec, snapshot, module.descriptor().needsPrompt());
         AdmitOutcome outcome = runtime.host().admit(spec.tenantId(), module, input);
         SluiceError.PolicyRef ref = ref(outcome.policy());
         if (outcome.isError()) {
@@ -69,18 +64,17 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
     }
 
     @Override
-    public List<String> route(TaskSpec spec, List<ReplicaCandidate> candidates) {
+    public List<String> route(TaskSpec spec, AdmissionSnapshot snapshot, List<ReplicaCandidate> candidates) {
         ActiveBinding binding = runtime.bindingFor(spec.tenantId(), Hook.ROUTE);
         if (binding == null) {
             return List.of();
         }
         PolicyModule module = binding.moduleFor(spec.sessionId());
-        List<Pool> pools = scheduler.scheduler().poolsServing(spec);
         List<RouteInput.Candidate> cs = candidates.stream()
                 .map(c -> new RouteInput.Candidate(c.replicaId(), c.poolId(), c.engine(), c.freeSlots(), c.labels()))
                 .toList();
         RouteOutcome outcome = runtime.host().route(spec.tenantId(), module,
-                new RouteInput(input(spec, pools, module.descriptor().needsPrompt()), cs));
+                new RouteInput(input(spec, snapshot, module.descriptor().needsPrompt()), cs));
         if (outcome.isError()) {
             failed(binding, spec, ref(outcome.policy()), "route", outcome.error().kind().name().toLowerCase(), outcome.error().message());
             return List.of();
@@ -106,25 +100,19 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
     }
 
     /** The explicit inputs a policy decides on (POL-1): the prompt only when the policy declared it needs it. */
-    private AdmitInput input(TaskSpec spec, List<Pool> pools, boolean withPrompt) {
-        PolicyRuntime.TenantProfile profile = runtime.tenant(spec.tenantId());
-        TenantUsage usage = scheduler.scheduler().usage(spec.tenantId());
-        Map<String, Integer> depths = new LinkedHashMap<>();
-        for (Pool p : pools) {
-            depths.put(p.id(), p.queueDepth());
-        }
+    private static AdmitInput input(TaskSpec spec, AdmissionSnapshot snapshot, boolean withPrompt) {
         String prompt = spec.prompt() == null ? "" : spec.prompt();
         return new AdmitInput(
-                new AdmitInput.Tenant(spec.tenantId(), profile.tier(), profile.labels()),
+                new AdmitInput.Tenant(spec.tenantId(), snapshot.tenant().tier(), snapshot.tenant().labels()),
                 new AdmitInput.Request(spec.taskId(), spec.sessionId(), spec.workload().wire(), spec.modelRef(),
                         spec.engine() == null ? null : spec.engine().wire(),
                         spec.priority() == Priority.BATCH ? io.sluice.policy.host.Priority.BATCH : io.sluice.policy.host.Priority.INTERACTIVE,
                         spec.maxTokens(), spec.deadlineMs(), spec.ctx() == null ? 0 : spec.ctx(), spec.labels(),
                         prompt.codePointCount(0, prompt.length()), withPrompt ? prompt : null),
-                new AdmitInput.Snapshot(System.currentTimeMillis(),
-                        new AdmitInput.Quota(usage.running(), usage.queued(), null, null, 0, null),
-                        depths,
-                        new AdmitInput.Model(spec.modelRef(), "Active")));
+                new AdmitInput.Snapshot(snapshot.hostTimeMs(),
+                        new AdmitInput.Quota(snapshot.tenantRunning(), snapshot.tenantQueued(), null, null, 0, null),
+                        snapshot.queueDepths(),
+                        new AdmitInput.Model(spec.modelRef(), snapshot.modelState())));
     }
 
     /** Applies a tightening the host already checked (max_tokens, priority, deadline only lower; labels only added). */

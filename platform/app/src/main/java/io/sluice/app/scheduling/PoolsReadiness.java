@@ -18,13 +18,13 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class PoolsReadiness implements HealthCheck {
     @Inject
-    SchedulerRuntime runtime;
+    io.sluice.core.scheduling.TaskScheduler scheduler;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("pools");
         Map<String, Boolean> modelReady = new LinkedHashMap<>();
-        for (Pool p : runtime.scheduler().pools()) {
+        for (Pool p : scheduler.pools().pools()) {
             modelReady.merge(p.model(), p.ready(), Boolean::logicalOr);
             b.withData("pool." + p.id(), p.ready() ? "ready" : (p.warmingUp() ? "loading" : "unavailable"));
         }

@@ -1,22 +1,26 @@
 package io.sluice.app.tasks;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.sluice.app.cluster.InstanceLease;
+import io.sluice.app.cluster.PeerClient;
+import io.sluice.app.cluster.SseFrames;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.security.Caller;
-import io.sluice.core.task.TaskRequest;
-import io.sluice.app.tasks.TaskDtos.TaskStatus;
-import io.sluice.app.tasks.store.TaskEntity;
+import io.sluice.app.tasks.store.StoredTask;
+import io.sluice.app.tasks.store.TaskJournal;
+import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
-import io.sluice.core.error.ErrorCode;
 import io.sluice.core.scheduling.TaskRun;
 import io.sluice.core.stream.EventLog;
 import io.sluice.core.stream.TaskEvent;
+import io.sluice.core.task.TaskRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -33,14 +37,28 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
-/** The data plane's task operations (SPEC ADM-1, SSE-1..3). Tenant role only; tenants see only their own tasks. */
+/**
+ * The data plane's task operations (SPEC ADM-1, SSE-1..3). Tenant role only; tenants see only their own tasks.
+ * Status, stream and cancel work on every instance (REL-5): the instance running a task answers them, and any
+ * other forwards them to it ({@link PeerClient}), or — when it died — answers from the database once the task is
+ * resolved. Nothing here blocks an event loop.
+ */
 @Path("/v1/tasks")
 @RolesAllowed(Caller.TENANT)
 public class TaskResource {
+    private static final String AUTHORIZATION = "Authorization";
 
     @Inject
     TaskService service;
+
+    @Inject
+    PeerClient peers;
+
+    @Inject
+    InstanceLease lease;
 
     @Inject
     Caller caller;
@@ -51,12 +69,12 @@ public class TaskResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> submit(TaskRequest body) {
+    public CompletionStage<Response> submit(TaskRequest body) {
         if (body == null) {
             throw SluiceException.invalid("body", "a JSON TaskRequest body is required");
         }
         String tenant = caller.tenantId();
-        return service.submit(body, tenant).map(s -> Response.accepted(s.accepted()).build());
+        return service.submit(body, tenant).thenApply(s -> Response.accepted(s.accepted()).build());
     }
 
     /** listTasks has not landed yet: a typed 501 rather than a 405 from the POST on the same path. */
@@ -70,14 +88,54 @@ public class TaskResource {
     @GET
     @Path("{task_id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<TaskStatus> status(@PathParam("task_id") String taskId) {
-        return service.status(parseId(taskId), caller.tenantId());
+    public CompletionStage<Response> status(
+            @PathParam("task_id") String taskId, @HeaderParam(AUTHORIZATION) String authorization,
+            @HeaderParam(PeerClient.FORWARDED) String forwarded) {
+        UUID id = parseId(taskId);
+        String tenant = caller.tenantId();
+        if (service.liveRun(id, tenant).isPresent() || forwarded != null) {
+            return service.status(id, tenant).thenApply(s -> Response.ok(s).build());
+        }
+        return service.stored(id, tenant).thenCompose(row -> {
+            if (row.isEmpty()) {
+                throw SluiceException.notFound("task " + id);
+            }
+            StoredTask t = row.get();
+            if (t.ended() || service.ownedHere(t)) {
+                return service.status(id, tenant).thenApply(s -> Response.ok(s).build());
+            }
+            // Its owner holds the live state (tokens so far, replica); ask it, or show the row when it is gone.
+            return peers.call(t.ownerInstance(), HttpMethod.GET, "/v1/tasks/" + id, authorization).thenCompose(reply -> reply
+                    .<CompletionStage<Response>>map(r -> CompletableFuture.completedFuture(relay(r)))
+                    .orElseGet(() -> resolvedRow(id, tenant).thenApply(s -> Response.ok(TaskService.view(s)).build())));
+        });
     }
 
     @POST
     @Path("{task_id}/cancel")
-    public Uni<Response> cancel(@PathParam("task_id") String taskId) {
-        return service.cancel(parseId(taskId), caller.tenantId()).map(v -> Response.noContent().build());
+    public CompletionStage<Response> cancel(
+            @PathParam("task_id") String taskId, @HeaderParam(AUTHORIZATION) String authorization,
+            @HeaderParam(PeerClient.FORWARDED) String forwarded) {
+        UUID id = parseId(taskId);
+        String tenant = caller.tenantId();
+        if (service.cancelLocal(id, tenant)) {
+            return CompletableFuture.completedFuture(Response.noContent().build());
+        }
+        return service.stored(id, tenant).thenCompose(row -> {
+            if (row.isEmpty()) {
+                throw SluiceException.notFound("task " + id);
+            }
+            StoredTask t = row.get();
+            if (t.ended() || forwarded != null || service.ownedHere(t)) {
+                // Ended: cancelling is a no-op. Owned here but not live: it ended between the two looks.
+                service.cancelLocal(id, tenant);
+                return CompletableFuture.completedFuture(Response.noContent().build());
+            }
+            return peers.call(t.ownerInstance(), HttpMethod.POST, "/v1/tasks/" + id + "/cancel", authorization).thenCompose(reply -> reply
+                    .<CompletionStage<Response>>map(r -> CompletableFuture.completedFuture(relay(r)))
+                    // its owner died: the task ends (WORKER_RESET) when resolved, which the sweep does now
+                    .orElseGet(() -> resolvedRow(id, tenant).thenApply(s -> Response.noContent().build())));
+        });
     }
 
     /**
@@ -89,46 +147,144 @@ public class TaskResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
     public Multi<OutboundSseEvent> stream(
-            @PathParam("task_id") String taskId, @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+            @PathParam("task_id") String taskId, @HeaderParam("Last-Event-ID") String lastEventId,
+            @HeaderParam(AUTHORIZATION) String authorization, @HeaderParam(PeerClient.FORWARDED) String forwarded, @Context Sse sse) {
         UUID id = parseId(taskId);
         String tenant = caller.tenantId();
         long after = parseLastEventId(lastEventId);
         Optional<TaskRun> live = service.liveRun(id, tenant);
         if (live.isPresent()) {
-            EventLog log = live.get().log();
-            return Multi.createFrom().emitter(em -> {
-                EventLog.Subscription sub = log.subscribe(after, (eventId, event) -> {
+            return liveStream(live.get().log(), after, sse);
+        }
+        // Not held here: the answer's status depends on the database (and maybe the owner), and an SSE answer
+        // commits its status with the first byte, so the decision is awaited here, on a worker thread.
+        StoredTask t = await(service.stored(id, tenant)).orElseThrow(() -> SluiceException.notFound("task " + id));
+        if (t.ended()) {
+            if (forwarded != null || service.ownedHere(t) || t.ownerInstance() == null) {
+                return replayTerminal(t, after, sse);
+            }
+            // Its owner may still retain the whole log (SSE-2 resume); if it is gone or unreachable, the stored
+            // terminal event is the answer.
+            try {
+                Optional<HttpClientResponse> owner = await(peers.open(t.ownerInstance(), HttpMethod.GET,
+                        "/v1/tasks/" + id + "/stream", authorization, lastEventId));
+                if (owner.isPresent() && owner.get().statusCode() == 200) {
+                    return relayStream(owner.get(), sse);
+                }
+                owner.ifPresent(r -> r.request().reset());
+            } catch (SluiceException e) {
+                // unreachable owner: fall through to the stored outcome
+            }
+            return replayTerminal(t, after, sse);
+        }
+        Optional<TaskRun> nowLive = service.liveRun(id, tenant);
+        if (nowLive.isPresent()) {
+            return liveStream(nowLive.get().log(), after, sse);
+        }
+        if (forwarded != null || service.ownedHere(t)) {
+            throw new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                    "task " + id + " is being handed to its instance; retry").withRetryAfter(100L));
+        }
+        Optional<HttpClientResponse> owner = await(peers.open(t.ownerInstance(), HttpMethod.GET, "/v1/tasks/" + id + "/stream",
+                authorization, lastEventId));
+        if (owner.isEmpty()) {
+            return replayTerminal(await(resolvedRow(id, tenant)), after, sse);
+        }
+        HttpClientResponse resp = owner.get();
+        if (resp.statusCode() != 200) {
+            var body = resp.body();
+            resp.resume();
+            throw new SluiceException(errorOf(resp.statusCode(), await(body.toCompletionStage()).toString()));
+        }
+        return relayStream(resp, sse);
+    }
+
+    private static <T> T await(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE, "the task store did not answer in time")
+                    .withRetryAfter(1_000L));
+        }
+    }
+
+    private Multi<OutboundSseEvent> liveStream(EventLog log, long after, Sse sse) {
+        return Multi.createFrom().emitter(em -> {
+            EventLog.Subscription sub = log.subscribe(after, new EventLog.Listener() {
+                @Override
+                public void onEvent(long eventId, TaskEvent event) {
                     em.emit(toSse(sse, eventId, event));
                     if (event.terminal()) {
                         em.complete();
                     }
-                });
-                em.onTermination(sub::close);
-            }, BackPressureStrategy.BUFFER);
+                }
+
+                @Override
+                public void onEnd() {
+                    em.complete();
+                }
+            });
+            em.onTermination(sub::close);
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    private Multi<OutboundSseEvent> replayTerminal(StoredTask t, long after, Sse sse) {
+        if (!t.ended()) {
+            throw new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                    "task " + t.id() + " is not resolved yet; retry").withRetryAfter(1_000L));
         }
-        TaskEntity stored;
-        try {
-            stored = VertxContextSupport.subscribeAndAwait(() -> service.stored(id, tenant));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("could not read task " + id, t);
-        }
-        if (stored == null) {
-            throw SluiceException.notFound("task " + id);
-        }
-        if (stored.terminalEventId == null && stored.errorCode == null && stored.endedAt == null) {
-            throw SluiceException.of(ErrorCode.INTERNAL, "task " + id + " is recorded but not scheduled; it is resolved at restart");
-        }
-        long terminalId = stored.terminalEventId == null ? 1 : stored.terminalEventId;
+        long terminalId = t.terminalEventId() == null ? 1 : t.terminalEventId();
         if (after >= terminalId) {
             return Multi.createFrom().empty();
         }
-        TaskEvent terminal = stored.errorCode == null
-                ? new TaskEvent.End(stored.tokensOut, stored.decodeMs == null ? 0 : stored.decodeMs)
-                : new TaskEvent.Failed(new SluiceError(ErrorCode.valueOf(stored.errorCode), stored.errorMessage,
-                        Boolean.TRUE.equals(stored.errorRetriable), null, stored.engine, stored.poolId, null, null, null, null, null));
-        return Multi.createFrom().item(toSse(sse, terminalId, terminal));
+        return Multi.createFrom().item(toSse(sse, terminalId, TaskJournal.terminalEventOf(t)));
+    }
+
+    /** Relays the owner's event stream as it arrives; its errors are relayed typed. */
+    private Multi<OutboundSseEvent> relayStream(HttpClientResponse resp, Sse sse) {
+        return Multi.createFrom().emitter(em -> {
+            SseFrames frames = new SseFrames(f -> em.emit(sse.newEventBuilder().id(f.id()).name(f.event()).data(f.data()).build()));
+            resp.handler(buf -> frames.feed(buf.getBytes()));
+            resp.endHandler(v -> em.complete());
+            resp.exceptionHandler(e -> em.fail(new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                    "lost the connection to the Sluice instance running the task; resume with Last-Event-ID").withRetryAfter(100L))));
+            em.onTermination(() -> resp.request().reset());
+            resp.resume();
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    /** The row of a task whose owner holds no live lease, once the sweep resolved it. */
+    private CompletionStage<StoredTask> resolvedRow(UUID id, String tenant) {
+        return lease.sweep().thenCompose(n -> service.stored(id, tenant)).thenApply(row -> row.orElseThrow(
+                () -> SluiceException.notFound("task " + id)));
+    }
+
+    private Response relay(PeerClient.Reply r) {
+        Response.ResponseBuilder b = Response.status(r.status());
+        if (r.body().length() > 0) {
+            b.entity(r.body().getBytes()).type(r.contentType() == null ? MediaType.APPLICATION_JSON : r.contentType());
+        }
+        return b.build();
+    }
+
+    /** The typed error another instance answered with. */
+    private SluiceError errorOf(int status, String body) {
+        try {
+            JsonNode n = json.readTree(body);
+            ErrorCode code = ErrorCode.valueOf(n.path("code").asText());
+            return SluiceError.of(code, n.path("message").asText());
+        } catch (Exception e) {
+            return SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                    "the Sluice instance running the task answered " + status + " without a typed error");
+        }
     }
 
     private OutboundSseEvent toSse(Sse sse, long id, TaskEvent event) {

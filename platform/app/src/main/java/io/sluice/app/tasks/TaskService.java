@@ -1,186 +1,177 @@
 package io.sluice.app.tasks;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.quarkus.hibernate.reactive.panache.Panache;
-import io.smallrye.mutiny.Uni;
-import io.sluice.app.config.SluiceAppConfig;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.http.ErrorBody;
-import io.sluice.app.scheduling.SchedulerRuntime;
+import io.sluice.app.policy.PolicyRuntime;
 import io.sluice.app.tasks.TaskDtos.TaskAccepted;
-import io.sluice.core.task.TaskRequest;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
-import io.sluice.app.tasks.store.SessionEntity;
-import io.sluice.app.tasks.store.SessionRepository;
-import io.sluice.app.tasks.store.TaskEntity;
-import io.sluice.app.tasks.store.TaskRepository;
-import io.sluice.app.tenancy.store.TenantRepository;
+import io.sluice.app.tasks.store.AdmissionRecord;
+import io.sluice.app.tasks.store.AdmissionResult;
+import io.sluice.app.tasks.store.StoredTask;
+import io.sluice.app.tasks.store.TaskJournal;
 import io.sluice.core.admission.AdmissionPipeline;
 import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
+import io.sluice.core.scheduling.Pool;
 import io.sluice.core.scheduling.TaskRun;
+import io.sluice.core.scheduling.TaskScheduler;
+import io.sluice.core.task.TaskRequest;
 import io.sluice.core.task.TaskSpec;
+import io.sluice.core.task.TaskState;
 import io.sluice.core.task.TaskValidator;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The task operations behind the REST resource: admission (ADM-2) with idempotent re-posts (ADM-1), the
- * durable record before enqueue (REL-2), status, and cancel (SSE-3). Tenant isolation (SEC-3): every lookup
- * is by task id <em>and</em> tenant, so another tenant's task is simply not found.
+ * The task operations behind the REST resource (ADR 0008): admission (ADM-2) with idempotent re-posts (ADM-1), the
+ * durable record before the task may run (REL-2), status and cancel (SSE-3). Tenant isolation (SEC-3): a task of
+ * another tenant is simply not found.
+ *
+ * <p>Admission runs once, straight through: validate → admission pipeline on a snapshot (on the calling event loop
+ * when no tenant policy takes part, else on a worker) → reserve a queue place → one batched write of the task and
+ * its session turn → activate → 202. A failed write gives the place back and answers a typed 503; nothing partial
+ * is stored. The happy path reads nothing from the database: a re-post is recognised by the write itself.
  */
 @ApplicationScoped
 public class TaskService {
     /** Canonical form for fingerprints: sorted keys, no nulls, no whitespace. */
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
-            .propertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-            .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 
     @Inject
-    SchedulerRuntime runtime;
+    TaskScheduler scheduler;
 
     @Inject
-    TaskRepository tasks;
+    AdmissionPipeline pipeline;
 
     @Inject
-    SessionRepository sessions;
+    TaskJournal journal;
 
     @Inject
-    TenantRepository tenants;
+    InstanceLease lease;
 
     @Inject
-    SluiceAppConfig config;
+    PolicyRuntime policies;
 
-    /** What admission answered, plus what the REST layer needs for headers. */
+    /** What admission answered, and whether it was a re-post of a recorded task. */
     public record Submitted(TaskAccepted accepted, boolean replay) {}
 
-    public Uni<Submitted> submit(TaskRequest body, String tenantId) {
+    public CompletionStage<Submitted> submit(TaskRequest body, String tenantId) {
         // validate first: cheap, and a bad body never touches the database
         TaskSpec validated = TaskValidator.validate(body, tenantId);
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        return Panache.withSession(() -> tasks.findById(validated.taskId())).flatMap(existing -> {
-            if (existing != null) {
-                return Uni.createFrom().item(replay(existing, tenantId, fingerprint));
+        if (scheduler.runs().find(validated.taskId()).isPresent()) {
+            return replayOrConflict(validated.taskId(), tenantId, fingerprint, null);
+        }
+        lease.requireValid();
+        CompletionStage<AdmissionPipeline.Admitted> admitted;
+        if (policies.decidesAdmission(tenantId)) {
+            // A tenant policy may run for milliseconds: keep it off the event loop.
+            admitted = CompletableFuture.supplyAsync(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)),
+                    Infrastructure.getDefaultWorkerPool());
+        } else {
+            admitted = completedOrFailed(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)));
+        }
+        return admitted
+                .thenCompose(a -> enqueue(a, requestJson, fingerprint))
+                .exceptionallyCompose(e -> {
+                    // A refusal may be the answer to a re-post of a task admitted earlier, whose answer must not change.
+                    SluiceException refusal = asSluice(e);
+                    if (refusal == null || refusal.error().code() == ErrorCode.DEPENDENCY_UNAVAILABLE) {
+                        return CompletableFuture.failedFuture(unwrap(e));
+                    }
+                    return replayOrConflict(validated.taskId(), tenantId, fingerprint, refusal);
+                });
+    }
+
+    private CompletionStage<Submitted> enqueue(AdmissionPipeline.Admitted admitted, String requestJson, String fingerprint) {
+        TaskSpec spec = admitted.spec();
+        Pool pool = admitted.placement().pool();
+        long backoff = backoff(admitted);
+        // Stored with microsecond precision, as PostgreSQL keeps it: live and stored answers agree.
+        Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        TaskRun run = scheduler.dispatcher().reserve(spec, admitted.placement(), createdAt, lease.id());
+        SluiceError.PolicyRef policy = admitted.policy();
+        AdmissionRecord record = new AdmissionRecord(spec.taskId(), spec.sessionId(), spec.tenantId(), fingerprint, requestJson,
+                spec.workload().wire(), spec.modelRef(), pool.engine().wire(), spec.priority().wire(), pool.id(),
+                (int) Math.min(Integer.MAX_VALUE, run.queuePositionAtAdmission()), run.predictedStartMs(), backoff,
+                OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC), policy == null ? null : policy.name(),
+                policy == null ? null : policy.version(), policy == null ? null : policy.digest(), admitted.policyDecision(),
+                lease.id(), TaskRun.maxEventId(spec.maxTokens()));
+        return journal.admit(record).handle((result, err) -> {
+            if (err != null) {
+                scheduler.dispatcher().abandon(run);
+                throw new CompletionException(unwrap(err));
             }
-            // Tenant policies may run for milliseconds: admission runs on a worker thread, persistence back on
-            // the request's Vert.x context.
-            return Uni.createFrom().item(() -> runtime.pipeline().evaluate(validated))
-                    .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
-                    .emitOn(r -> context.runOnContext(v -> r.run()))
-                    .flatMap(admitted -> record(admitted, requestJson, fingerprint).flatMap(entity -> enqueue(admitted, entity)));
+            if (result instanceof AdmissionResult.Recorded) {
+                scheduler.dispatcher().activate(run);
+                return CompletableFuture.completedFuture(new Submitted(
+                        new TaskAccepted(spec.taskId().toString(), run.queuePositionAtAdmission(), run.predictedStartMs(), backoff), false));
+            }
+            scheduler.dispatcher().abandon(run);
+            if (result instanceof AdmissionResult.AlreadyRecorded already) {
+                return CompletableFuture.completedFuture(replay(already.existing(), spec.tenantId(), fingerprint));
+            }
+            throw new SluiceException(((AdmissionResult.SessionRefused) result).error());
+        }).thenCompose(s -> s);
+    }
+
+    private CompletionStage<Submitted> replayOrConflict(UUID taskId, String tenantId, String fingerprint, SluiceException otherwise) {
+        return journal.find(taskId).thenApply(found -> {
+            if (found.isEmpty()) {
+                if (otherwise != null) {
+                    throw otherwise;
+                }
+                // Held live here but not stored: it is being admitted concurrently.
+                throw conflictingId(taskId, "was submitted concurrently");
+            }
+            return replay(found.get(), tenantId, fingerprint);
         });
     }
 
-    private Submitted replay(TaskEntity existing, String tenantId, String fingerprint) {
-        if (!existing.tenantId.equals(tenantId) || !existing.fingerprint.equals(fingerprint)) {
-            throw new SluiceException(SluiceError.of(ErrorCode.CONFLICT,
-                            "task_id " + existing.id + " was already submitted with a different body")
-                    .withField("task_id")
-                    .withStage(AdmissionStage.VALIDATE));
+    private static Submitted replay(StoredTask existing, String tenantId, String fingerprint) {
+        if (!existing.tenantId().equals(tenantId) || !existing.fingerprint().equals(fingerprint)) {
+            throw conflictingId(existing.id(), "was already submitted with a different body");
         }
-        return new Submitted(new TaskAccepted(existing.id.toString(), existing.queuePosition == null ? 0 : existing.queuePosition,
-                existing.predictedStartMs == null ? 0 : existing.predictedStartMs, existing.backoffMs), true);
+        return new Submitted(new TaskAccepted(existing.id().toString(), existing.queuePosition() == null ? 0 : existing.queuePosition(),
+                existing.predictedStartMs() == null ? 0 : existing.predictedStartMs(), existing.backoffMs()), true);
     }
 
-    /** Durably records the admitted task (and its session turn) before it may run (REL-2). */
-    private Uni<TaskEntity> record(AdmissionPipeline.Admitted admitted, String requestJson, String fingerprint) {
-        TaskSpec spec = admitted.spec();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        return Panache.withTransaction(() -> tenants.ensureExists(spec.tenantId())
-                .flatMap(v -> sessions.lockOrCreate(spec.sessionId(), spec.tenantId(), now, config.sessions().ttlMs(),
-                        config.sessions().maxTurns()))
-                .flatMap(session -> {
-                    checkSession(session, spec, now);
-                    session.turns++;
-                    TaskEntity t = new TaskEntity();
-                    t.id = spec.taskId();
-                    t.tenantId = spec.tenantId();
-                    t.sessionId = spec.sessionId();
-                    t.fingerprint = fingerprint;
-                    t.requestJson = requestJson;
-                    t.workload = spec.workload().wire();
-                    t.modelRef = spec.modelRef();
-                    t.engine = admitted.placement().pool().engine().wire();
-                    t.priority = spec.priority().wire();
-                    t.state = "queued";
-                    t.poolId = admitted.placement().pool().id();
-                    t.queuePosition = (int) Math.min(Integer.MAX_VALUE, admitted.placement().queuePosition());
-                    t.predictedStartMs = admitted.placement().predictedStartMs();
-                    t.backoffMs = backoff(admitted);
-                    t.createdAt = now;
-                    if (admitted.policy() != null) {
-                        t.policyName = admitted.policy().name();
-                        t.policyVersion = admitted.policy().version();
-                        t.policyDigest = admitted.policy().digest();
-                        t.policyDecision = admitted.policyDecision();
-                    }
-                    return tasks.persistAndFlush(t)
-                            .flatMap(x -> tasks.recordEvent(t.id, "accepted", "{\"pool_id\":\"" + t.poolId + "\"}"))
-                            .replaceWith(t);
-                }))
-                .onFailure(e -> e instanceof org.hibernate.exception.ConstraintViolationException cve && "tasks_pkey".equals(cve.getConstraintName()))
-                .transform(e -> new SluiceException(SluiceError.of(ErrorCode.CONFLICT,
-                                "task_id " + spec.taskId() + " was submitted concurrently")
-                        .withField("task_id")
-                        .withStage(AdmissionStage.VALIDATE)));
-    }
-
-    private static void checkSession(SessionEntity s, TaskSpec spec, OffsetDateTime now) {
-        if (!s.tenantId.equals(spec.tenantId())) {
-            throw new SluiceException(SluiceError.of(ErrorCode.NOT_FOUND, "session " + spec.sessionId() + " not found")
-                    .withField("session_id"));
-        }
-        if (s.deletedAt != null) {
-            throw conflict("session " + s.id + " was deleted; start a new session");
-        }
-        if (!now.isBefore(s.expiresAt)) {
-            throw conflict("session " + s.id + " expired; start a new session");
-        }
-        if (s.turns >= s.maxTurns) {
-            throw conflict("session " + s.id + " used all of its " + s.maxTurns + " turns; start a new session");
-        }
-    }
-
-    private static SluiceException conflict(String message) {
-        return new SluiceException(SluiceError.of(ErrorCode.CONFLICT, message).withField("session_id").withStage(AdmissionStage.QUOTA));
-    }
-
-    /**
-     * Enqueues a recorded task. Should the queue have filled since admission looked, the record (and the
-     * session turn it counted) is removed again before the rejection is answered, so a later re-post of the
-     * same task is admitted afresh and nothing of the refused task stays stored.
-     */
-    private Uni<Submitted> enqueue(AdmissionPipeline.Admitted admitted, TaskEntity entity) {
-        TaskRun run;
-        try {
-            run = runtime.scheduler().enqueue(admitted.spec(), admitted.placement());
-        } catch (SluiceException e) {
-            return Panache.withTransaction(() -> tasks.delete("id", entity.id)
-                            .flatMap(n -> sessions.update("turns = turns - 1 where id = ?1 and turns > 0", entity.sessionId)))
-                    .flatMap(n -> Uni.createFrom().<Submitted>failure(e));
-        }
-        return Uni.createFrom().item(new Submitted(new TaskAccepted(entity.id.toString(), run.queuePositionAtAdmission(),
-                run.predictedStartMs(), entity.backoffMs), false));
+    private static SluiceException conflictingId(UUID taskId, String what) {
+        return new SluiceException(SluiceError.of(ErrorCode.CONFLICT, "task_id " + taskId + " " + what)
+                .withField("task_id")
+                .withStage(AdmissionStage.VALIDATE));
     }
 
     private static long backoff(AdmissionPipeline.Admitted admitted) {
-        var pool = admitted.placement().pool();
+        Pool pool = admitted.placement().pool();
         int capacity = pool.config().queue().capacityOf(admitted.spec().priority());
         int depth = pool.queueDepth(admitted.spec().priority());
         // Soft backpressure: past 80 % of the queue, ask clients to space their submissions by one service time.
@@ -189,48 +180,48 @@ public class TaskService {
 
     // ---------------------------------------------------------------------------------------- reads
 
-    /** The live run when the scheduler still holds it and the tenant owns it. */
+    /** The live run when this instance holds it and the tenant owns it. */
     public Optional<TaskRun> liveRun(UUID id, String tenantId) {
-        return runtime.scheduler().find(id).filter(r -> r.spec().tenantId().equals(tenantId));
+        return scheduler.runs().find(id).filter(r -> r.spec().tenantId().equals(tenantId));
     }
 
-    public Uni<TaskEntity> stored(UUID id, String tenantId) {
-        return Panache.withSession(() -> tasks.findOwned(id, tenantId));
+    /** The stored task when the tenant owns it. */
+    public CompletionStage<Optional<StoredTask>> stored(UUID id, String tenantId) {
+        return journal.find(id).thenApply(t -> t.filter(s -> s.tenantId().equals(tenantId)));
     }
 
-    public Uni<TaskStatus> status(UUID id, String tenantId) {
-        Uni<TaskEntity> row = stored(id, tenantId);
-        return row.map(e -> {
+    /** Status from the live run when this instance holds it, otherwise from the database. */
+    public CompletionStage<TaskStatus> status(UUID id, String tenantId) {
+        return stored(id, tenantId).thenApply(row -> {
             Optional<TaskRun> live = liveRun(id, tenantId);
-            if (e == null && live.isEmpty()) {
+            if (row.isEmpty() && live.isEmpty()) {
                 throw SluiceException.notFound("task " + id);
             }
-            return live.map(r -> view(r, e)).orElseGet(() -> view(e));
+            return live.map(r -> view(r, row.orElse(null))).orElseGet(() -> view(row.get()));
         });
     }
 
-    /** Cancels a task the tenant owns (SSE-3); cancelling an ended task is a no-op. */
-    public Uni<Void> cancel(UUID id, String tenantId) {
-        Optional<TaskRun> live = liveRun(id, tenantId);
-        if (live.isPresent()) {
-            runtime.scheduler().cancel(id);
-            return Uni.createFrom().voidItem();
+    /** Cancels a task this instance runs (SSE-3); false when it does not hold it live. */
+    public boolean cancelLocal(UUID id, String tenantId) {
+        if (liveRun(id, tenantId).isEmpty()) {
+            return false;
         }
-        return stored(id, tenantId).map(e -> {
-            if (e == null) {
-                throw SluiceException.notFound("task " + id);
-            }
-            return null;
-        });
+        scheduler.dispatcher().cancel(id);
+        return true;
     }
 
-    private static TaskStatus view(TaskRun r, TaskEntity e) {
+    /** Whether {@code task} is owned by this instance. */
+    public boolean ownedHere(StoredTask task) {
+        return lease.id().equals(task.ownerInstance());
+    }
+
+    private static TaskStatus view(TaskRun r, StoredTask e) {
         var s = r.spec();
         SluiceError err = r.error();
-        boolean queued = r.state() == io.sluice.core.task.TaskState.QUEUED;
-        TaskDtos.PolicyDecision policy = e == null || e.policyName == null
+        boolean queued = r.state() == TaskState.QUEUED;
+        TaskDtos.PolicyDecision policy = e == null || e.policyName() == null
                 ? null
-                : new TaskDtos.PolicyDecision(e.policyName, e.policyVersion, e.policyDigest, e.policyDecision);
+                : new TaskDtos.PolicyDecision(e.policyName(), e.policyVersion(), e.policyDigest(), e.policyDecision());
         return new TaskStatus(s.taskId().toString(), s.sessionId().toString(), r.state().wire(), s.workload().wire(), s.modelRef(),
                 r.pool().engine().wire(), r.pool().id(), r.replica() == null ? null : r.replica().qualifiedId(), s.priority().wire(),
                 queued ? r.queuePositionAtAdmission() : null, queued ? r.predictedStartMs() : null,
@@ -240,18 +231,44 @@ public class TaskService {
                 r.tokensOut(), err == null ? null : ErrorBody.of(err, null), policy);
     }
 
-    private static TaskStatus view(TaskEntity e) {
-        ErrorBody err = e.errorCode == null
+    static TaskStatus view(StoredTask e) {
+        ErrorBody err = e.errorCode() == null
                 ? null
-                : new ErrorBody(e.errorCode, e.errorMessage, Boolean.TRUE.equals(e.errorRetriable), e.engine, e.poolId, null, null,
-                        null, null, null, null, null);
-        TaskDtos.PolicyDecision policy = e.policyName == null
+                : new ErrorBody(e.errorCode(), e.errorMessage(), Boolean.TRUE.equals(e.errorRetriable()), e.engine(), e.poolId(), null,
+                        null, null, null, null, null, null);
+        TaskDtos.PolicyDecision policy = e.policyName() == null
                 ? null
-                : new TaskDtos.PolicyDecision(e.policyName, e.policyVersion, e.policyDigest, e.policyDecision);
-        boolean queued = "queued".equals(e.state);
-        return new TaskStatus(e.id.toString(), e.sessionId.toString(), e.state, e.workload, e.modelRef, e.engine, e.poolId,
-                e.replicaId, e.priority, queued && e.queuePosition != null ? e.queuePosition.longValue() : null,
-                queued ? e.predictedStartMs : null, e.createdAt, e.startedAt, e.endedAt, e.tokensOut, err, policy);
+                : new TaskDtos.PolicyDecision(e.policyName(), e.policyVersion(), e.policyDigest(), e.policyDecision());
+        boolean queued = "queued".equals(e.state());
+        return new TaskStatus(e.id().toString(), e.sessionId().toString(), e.state(), e.workload(), e.modelRef(), e.engine(), e.poolId(),
+                e.replicaId(), e.priority(), queued && e.queuePosition() != null ? e.queuePosition().longValue() : null,
+                queued ? e.predictedStartMs() : null, utc(e.createdAt()), utc(e.startedAt()), utc(e.endedAt()), e.tokensOut(), err, policy);
+    }
+
+    private static OffsetDateTime utc(OffsetDateTime t) {
+        return t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC);
+    }
+
+    // ---------------------------------------------------------------------------------------- helpers
+
+    private static <T> CompletionStage<T> completedOrFailed(java.util.function.Supplier<T> work) {
+        try {
+            return CompletableFuture.completedFuture(work.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static SluiceException asSluice(Throwable e) {
+        return unwrap(e) instanceof SluiceException se ? se : null;
     }
 
     private static String canonical(TaskRequest body) {
@@ -265,7 +282,7 @@ public class TaskService {
     private static String sha256(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -73,7 +73,12 @@ class TaskFlowTest extends ApiTest {
                 .body("tokens_out", equalTo(16))
                 .body("model_ref", equalTo("dev-tiny"));
         assertThat(countRows("tasks where id = '" + id + "' and state = 'succeeded' and tenant_id = '" + TENANT + "'")).isEqualTo(1);
-        assertThat(countRows("task_events where task_id = '" + id + "'")).isGreaterThanOrEqualTo(3);
+        // REL-5: the stored lifecycle row is what the stream showed (terminal id) and the live status said (created_at).
+        long terminalId = events.get(events.size() - 1).id();
+        String liveCreatedAt = as(TENANT).get("/v1/tasks/" + id).then().extract().path("created_at");
+        assertThat(countRows("tasks where id = '" + id + "' and created_at = '" + liveCreatedAt + "'::timestamptz")).isEqualTo(1);
+        assertThat(countRows("tasks where id = '" + id + "' and started_at is not null and ended_at is not null"
+                + " and terminal_event_id = " + terminalId + " and tokens_out = 16")).isEqualTo(1);
     }
 
     @Test

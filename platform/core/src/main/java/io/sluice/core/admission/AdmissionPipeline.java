@@ -4,31 +4,48 @@ import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
+import io.sluice.core.scheduling.Placement;
+import io.sluice.core.scheduling.PlacementPlanner;
 import io.sluice.core.scheduling.Pool;
-import io.sluice.core.scheduling.TaskScheduler;
-import io.sluice.core.task.TaskRequest;
+import io.sluice.core.scheduling.PoolRegistry;
+import io.sluice.core.scheduling.ReplicaCandidate;
+import io.sluice.core.scheduling.RunRegistry;
+import io.sluice.core.scheduling.TenantUsage;
 import io.sluice.core.task.TaskSpec;
-import io.sluice.core.task.TaskValidator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
- * Admission in the order of SPEC ADM-2: (authenticate, done by the caller) → validate → resolve model →
- * tenant policy {@code admit} → quotas → deadline feasibility and placement. The last step, enqueue, is
- * {@link TaskScheduler#enqueue} and is left to the caller so it can record the task durably first (REL-2).
+ * Admission of a validated task in the order of SPEC ADM-2: resolve model → tenant policy {@code admit} → quotas
+ * → (tenant policy {@code route}) → deadline feasibility and placement. The snapshot every step decides on is
+ * taken once, here, and passed in; no step calls back. Enqueue is left to the caller, which makes the task
+ * durable around it (REL-2).
  *
- * <p>Every rejection is a {@link SluiceException} whose error names the stage that rejected. Thread-safe.
+ * <p>Every rejection is a {@link SluiceException} whose error names the stage that rejected. Thread-safe; a
+ * policy step may run for milliseconds, so callers keep this off event loops when a policy is bound.
  */
 public final class AdmissionPipeline {
-    private final TaskScheduler scheduler;
+    private final PoolRegistry pools;
+    private final RunRegistry runs;
+    private final PlacementPlanner planner;
     private final AdmitHook policy;
     private final QuotaGate quotas;
     private final RouteHook route;
+    private final LongSupplier clockMs;
 
-    public AdmissionPipeline(TaskScheduler scheduler, AdmitHook policy, QuotaGate quotas, RouteHook route) {
-        this.scheduler = scheduler;
+    public AdmissionPipeline(
+            PoolRegistry pools, RunRegistry runs, PlacementPlanner planner, AdmitHook policy, QuotaGate quotas, RouteHook route,
+            LongSupplier clockMs) {
+        this.pools = pools;
+        this.runs = runs;
+        this.planner = planner;
         this.policy = policy;
         this.quotas = quotas;
         this.route = route;
+        this.clockMs = clockMs;
     }
 
     /**
@@ -37,37 +54,42 @@ public final class AdmissionPipeline {
      * @param policy the admit policy version that decided, null when none is bound
      * @param policyDecision allow, modify or fail_open; null when no admit policy is bound
      */
-    public record Admitted(TaskSpec spec, TaskScheduler.Placement placement, SluiceError.PolicyRef policy, String policyDecision) {}
+    public record Admitted(TaskSpec spec, Placement placement, SluiceError.PolicyRef policy, String policyDecision) {}
 
-    public Admitted evaluate(TaskRequest request, String tenantId) {
-        return evaluate(stage(AdmissionStage.VALIDATE, () -> TaskValidator.validate(request, tenantId)));
-    }
-
-    /** Admission of an already validated task (the caller ran {@link TaskValidator} itself). */
-    public Admitted evaluate(TaskSpec spec) {
-        List<Pool> pools = scheduler.poolsServing(spec);
-        if (pools.isEmpty()) {
+    public Admitted evaluate(TaskSpec spec, TenantSnapshot tenant) {
+        List<Pool> serving = pools.poolsServing(spec);
+        if (serving.isEmpty()) {
             throw new SluiceException(SluiceError.of(ErrorCode.NOT_FOUND, "no model '" + spec.modelRef() + "'"
                             + (spec.engine() == null ? "" : " on engine " + spec.engine().wire()) + " is served here")
                     .withField("model_ref")
                     .withStage(AdmissionStage.RESOLVE_MODEL));
         }
-        AdmitHook.Verdict verdict = stage(AdmissionStage.POLICY, () -> policy.admit(spec, pools));
+        AdmissionSnapshot snapshot = snapshot(tenant, serving);
+        AdmitHook.Verdict verdict = stage(AdmissionStage.POLICY, () -> policy.admit(spec, snapshot));
         TaskSpec admitted = verdict.spec();
         stage(AdmissionStage.QUOTA, () -> {
-            quotas.check(admitted);
+            quotas.check(admitted, snapshot);
             return null;
         });
         List<String> preference = stage(AdmissionStage.POLICY, () -> {
-            var candidates = scheduler.routeCandidates(pools);
-            return candidates.isEmpty() ? List.<String>of() : route.route(admitted, candidates);
+            List<ReplicaCandidate> candidates = pools.routeCandidates(serving);
+            return candidates.isEmpty() ? List.<String>of() : route.route(admitted, snapshot, candidates);
         });
-        TaskScheduler.Placement placement = stage(AdmissionStage.DEADLINE, () -> scheduler.place(admitted, pools, preference));
+        Placement placement = stage(AdmissionStage.DEADLINE, () -> planner.place(admitted, serving, preference));
         return new Admitted(admitted, placement, verdict.policy(), verdict.decision());
     }
 
+    private AdmissionSnapshot snapshot(TenantSnapshot tenant, List<Pool> serving) {
+        Map<String, Integer> depths = new LinkedHashMap<>();
+        for (Pool p : serving) {
+            depths.put(p.id(), p.queueDepth());
+        }
+        TenantUsage usage = runs.usage(tenant.id());
+        return new AdmissionSnapshot(clockMs.getAsLong(), tenant, usage.queued(), usage.running(), depths, "Active");
+    }
+
     /** Runs one step, labelling its rejections with the step unless they already name one. */
-    private static <T> T stage(AdmissionStage stage, java.util.function.Supplier<T> step) {
+    private static <T> T stage(AdmissionStage stage, Supplier<T> step) {
         try {
             return step.get();
         } catch (SluiceException e) {

@@ -1,24 +1,22 @@
 package io.sluice.core.admission;
 
 import io.sluice.core.error.SluiceError;
-import io.sluice.core.scheduling.Pool;
 import io.sluice.core.task.TaskSpec;
-import java.util.List;
 
 /**
- * The tenant policy step of admission (SPEC ADM-2, POL-1): may allow, deny or tighten a task. Implemented by
- * the policy host wiring; {@link #NONE} admits everything unchanged.
+ * The tenant policy step of admission (SPEC ADM-2, POL-1): may allow, deny or tighten a task. It decides on what
+ * it is given and never calls back into the caller. {@link #NONE} admits everything unchanged.
  */
 public interface AdmitHook {
-    AdmitHook NONE = (spec, pools) -> new Verdict(spec, null, null);
+    AdmitHook NONE = (spec, snapshot) -> new Verdict(spec, null, null);
 
     /**
      * @param spec the validated task
-     * @param pools pools that could serve it (for queue-depth snapshots)
+     * @param snapshot the state admission decides on
      * @return the task to admit (possibly tightened) and the policy that decided, if any
      * @throws io.sluice.core.error.SluiceException POLICY_DENIED or POLICY_ERROR
      */
-    Verdict admit(TaskSpec spec, List<Pool> pools);
+    Verdict admit(TaskSpec spec, AdmissionSnapshot snapshot);
 
     /**
      * Result of the policy step.

@@ -25,6 +25,8 @@ public enum ErrorCode {
     POOL_UNAVAILABLE(503, true, false),
     REPLICA_EXHAUSTED(503, true, false),
     POLICY_ERROR(503, true, false),
+    /** A dependency the platform needs for this request (its database, the instance running the task) is unreachable. */
+    DEPENDENCY_UNAVAILABLE(503, true, false),
     DECODE_TIMEOUT(504, true, true),
     WORKER_RESET(502, true, true),
     CANCELED(409, false, true),

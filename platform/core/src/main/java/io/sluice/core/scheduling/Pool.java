@@ -21,6 +21,8 @@ public final class Pool {
     private final List<Replica> replicas;
     private final FairQueue<TaskRun> queue;
     private final Map<String, TaskRun> running = new HashMap<>();
+    /** Places reserved by admissions whose durable record is still being written (ADM-4 capacity). */
+    private final java.util.EnumMap<Priority, Integer> reserved = new java.util.EnumMap<>(Priority.class);
     private final ServiceEstimator estimator = new ServiceEstimator();
     private volatile boolean draining;
 
@@ -111,6 +113,23 @@ public final class Pool {
     }
 
     // --- under the pool lock ---
+
+    int reserved(Priority p) {
+        return reserved.getOrDefault(p, 0);
+    }
+
+    void reserve(Priority p) {
+        reserved.merge(p, 1, Integer::sum);
+    }
+
+    void unreserve(Priority p) {
+        reserved.computeIfPresent(p, (k, v) -> v <= 1 ? null : v - 1);
+    }
+
+    /** Waiting plus reserved places of a priority, what its queue capacity bounds. */
+    int occupied(Priority p) {
+        return queue.size(p) + reserved(p);
+    }
 
     FairQueue<TaskRun> queue() {
         return queue;

@@ -29,6 +29,8 @@ public interface TaskObserver {
         WATCHDOG,
         DROPPED,
         SHED,
-        SHUTDOWN
+        SHUTDOWN,
+        /** Another instance resolved this instance's tasks after its lease expired (REL-5). */
+        LEASE_LOST
     }
 }

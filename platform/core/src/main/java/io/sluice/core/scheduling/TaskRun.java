@@ -13,7 +13,13 @@ import java.time.Instant;
  * the owning pool's lock, except the stream, which has its own.
  */
 public final class TaskRun {
+    /** Engine attempts per task: the first, and one retry on another replica before any token (REL-1). */
+    static final int MAX_ATTEMPTS = 2;
+    /** Tokens between two periodic {@code metrics} events. */
+    static final int METRICS_EVERY_TOKENS = 32;
+
     private final TaskSpec spec;
+    private final String owner;
     private final EventLog log = new EventLog();
     private final Instant createdAt;
     private final long admittedNanos;
@@ -35,8 +41,10 @@ public final class TaskRun {
     private int attempts;
     private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
 
-    TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt, java.util.List<String> replicaPreference) {
+    TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt, java.util.List<String> replicaPreference,
+            String owner) {
         this.spec = spec;
+        this.owner = owner;
         this.replicaPreference = java.util.List.copyOf(replicaPreference);
         this.pool = pool;
         this.queuePositionAtAdmission = queuePosition;
@@ -47,6 +55,21 @@ public final class TaskRun {
 
     public TaskSpec spec() {
         return spec;
+    }
+
+    /** The instance that admitted and runs the task (REL-5); only it may record the task's outcome. */
+    public String owner() {
+        return owner;
+    }
+
+    /**
+     * The largest event id a task with {@code maxTokens} can reach: {@code started}, one {@code metrics} per
+     * attempt, every token, the periodic {@code metrics}, and the terminal event. When the instance running a
+     * task fails, the task's terminal event is stored with this id, so that it lies after anything the lost
+     * stream may have delivered and a client resuming with {@code Last-Event-ID} still receives it.
+     */
+    public static long maxEventId(int maxTokens) {
+        return 1L + MAX_ATTEMPTS + maxTokens + maxTokens / METRICS_EVERY_TOKENS + 1L;
     }
 
     public EventLog log() {

@@ -76,10 +76,10 @@ class TaskSchedulerTest {
                     replicas:
                       - {id: r0, url: "http://127.0.0.1:1"}
                 """.formatted(capacity, capacity, fullPolicy));
-        scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000);
+        scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000, OutcomeStore.IN_MEMORY);
         scheduler.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!scheduler.pools().get(0).ready()) {
+        while (!scheduler.pools().pools().get(0).ready()) {
             assertThat(System.nanoTime()).as("pool became ready").isLessThan(deadline);
             Thread.sleep(10);
         }
@@ -95,8 +95,8 @@ class TaskSchedulerTest {
     private TaskRun submit(String priority) {
         TaskSpec spec = TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
                 "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null), "t");
-        var pools = scheduler.poolsServing(spec);
-        return scheduler.enqueue(spec, scheduler.place(spec, pools));
+        var pools = scheduler.pools().poolsServing(spec);
+        return scheduler.dispatcher().enqueue(spec, scheduler.planner().place(spec, pools, List.of()), "test-instance");
     }
 
     private void complete(TaskRun run) {
@@ -163,8 +163,8 @@ class TaskSchedulerTest {
         TaskRun a = submit("interactive");
         TaskRun b = submit("interactive");
         TaskRun c = submit("interactive");
-        assertThat(scheduler.cancel(b.spec().taskId())).isTrue();
-        assertThat(scheduler.cancel(b.spec().taskId())).isFalse();
+        assertThat(scheduler.dispatcher().cancel(b.spec().taskId())).isTrue();
+        assertThat(scheduler.dispatcher().cancel(b.spec().taskId())).isFalse();
         complete(a);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!inFlight.containsKey(c.spec().taskId())) {
@@ -174,7 +174,7 @@ class TaskSchedulerTest {
         complete(c);
         assertThat(List.of(a, b, c)).allMatch(r -> r.log().snapshot().stream().filter(TaskEvent::terminal).count() == 1);
         assertThat(terminalCode(b)).isEqualTo("CANCELED");
-        assertThat(scheduler.usage("t").queued()).isZero();
-        assertThat(scheduler.usage("t").running()).isZero();
+        assertThat(scheduler.runs().usage("t").queued()).isZero();
+        assertThat(scheduler.runs().usage("t").running()).isZero();
     }
 }

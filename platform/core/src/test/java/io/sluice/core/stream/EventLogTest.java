@@ -85,4 +85,67 @@ class EventLogTest {
             assertThat(events.stream().filter(TaskEvent::terminal)).hasSize(1);
         }
     }
+
+    @Test
+    @DisplayName("SSE-2 resuming at or after the terminal event's id ends the subscription at once, without events")
+    void resumeAtTerminalEndsAtOnce() {
+        EventLog log = new EventLog();
+        log.append(new TaskEvent.Started(0, 0, "p", null, "llamacpp"));
+        log.append(new TaskEvent.End(0, 1));
+        for (long after : new long[] {2, 3, 99}) {
+            List<Long> ids = new ArrayList<>();
+            AtomicLong ends = new AtomicLong();
+            log.subscribe(after, new EventLog.Listener() {
+                @Override
+                public void onEvent(long id, TaskEvent event) {
+                    ids.add(id);
+                }
+
+                @Override
+                public void onEnd() {
+                    ends.incrementAndGet();
+                }
+            });
+            assertThat(ids).as("events after id %d", after).isEmpty();
+            assertThat(ends.get()).as("end signals after id %d", after).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("SSE-2 a Last-Event-ID ahead of a live log only lets later ids through")
+    void resumeAheadOfLiveLog() {
+        EventLog log = new EventLog();
+        log.append(new TaskEvent.Started(0, 0, "p", null, "llamacpp"));
+        List<Long> ids = new ArrayList<>();
+        log.subscribe(3, (id, e) -> ids.add(id));
+        log.append(new TaskEvent.Token("a", 0)); // id 2
+        log.append(new TaskEvent.Token("b", 1)); // id 3
+        log.append(new TaskEvent.Token("c", 2)); // id 4
+        log.append(new TaskEvent.End(3, 1)); // id 5
+        assertThat(ids).containsExactly(4L, 5L);
+    }
+
+    @Test
+    @DisplayName("SSE-3 REL-5 a sealed log refuses tokens at once; the terminal event is published later with the stored id")
+    void sealThenPublish() {
+        EventLog log = new EventLog();
+        log.append(new TaskEvent.Token("a", 0));
+        List<Long> ids = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        log.subscribe(0, (id, e) -> {
+            ids.add(id);
+            names.add(e.name());
+        });
+        long reserved = log.seal();
+        assertThat(reserved).isEqualTo(2);
+        assertThat(log.seal()).as("a second seal loses").isEqualTo(-1);
+        assertThat(log.append(new TaskEvent.Token("late", 1))).isFalse();
+        assertThat(log.ended()).isFalse();
+        // another instance resolved the task first: its stored outcome and id win over the proposal
+        log.publishTerminal(new TaskEvent.Failed(SluiceError.of(ErrorCode.WORKER_RESET, "recovered")), 70);
+        log.publishTerminal(new TaskEvent.End(1, 1), reserved);
+        assertThat(ids).containsExactly(1L, 70L);
+        assertThat(names).containsExactly("token", "error");
+        assertThat(log.terminalId()).isEqualTo(70);
+    }
 }

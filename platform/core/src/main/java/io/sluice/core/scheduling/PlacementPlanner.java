@@ -1,0 +1,125 @@
+package io.sluice.core.scheduling;
+
+import io.sluice.core.error.AdmissionStage;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.error.SluiceException;
+import io.sluice.core.task.TaskSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Admission's last step before enqueue: picks the pool for a task and checks that it fits (ADM-3 token budget,
+ * ADM-8 readiness, SCH-4 deadline, SCH-6 placement). Pure decisions over pool snapshots; thread-safe.
+ */
+public final class PlacementPlanner {
+
+    /**
+     * Picks the pool among {@code candidates}: Ready pools only, least loaded first, ties by id. When a tenant
+     * route policy chose replicas ({@code replicaPreference}, preferred first), the pool of the first preferred
+     * Ready replica wins.
+     *
+     * @throws SluiceException POOL_UNREADY, POOL_UNAVAILABLE (ADM-8), INVALID_PARAMS or DEADLINE_UNMET
+     */
+    public Placement place(TaskSpec spec, List<Pool> candidates, List<String> replicaPreference) {
+        if (!replicaPreference.isEmpty()) {
+            List<Pool> routed = new ArrayList<>();
+            for (String qualified : replicaPreference) {
+                for (Pool p : candidates) {
+                    if (qualified.startsWith(p.id() + "/") && p.ready() && !routed.contains(p)) {
+                        routed.add(p);
+                    }
+                }
+            }
+            if (!routed.isEmpty()) {
+                Pool chosen = routed.get(0);
+                List<String> inPool = replicaPreference.stream().filter(q -> q.startsWith(chosen.id() + "/")).toList();
+                Placement p = placeOn(spec, List.of(chosen), candidates);
+                return new Placement(p.pool(), p.queuePosition(), p.predictedStartMs(), inPool);
+            }
+        }
+        return placeOn(spec, candidates, candidates);
+    }
+
+    private Placement placeOn(TaskSpec spec, List<Pool> eligible, List<Pool> candidates) {
+        Pool pool = leastLoadedReady(eligible);
+        if (pool == null) {
+            throw unavailable(spec, candidates);
+        }
+        Integer ctxMax = pool.ctxMax();
+        int ctx = spec.ctx() != null ? spec.ctx() : (ctxMax != null ? ctxMax : Integer.MAX_VALUE);
+        if (ctxMax != null && spec.ctx() != null && spec.ctx() > ctxMax) {
+            throw SluiceException.invalid("ctx", "ctx " + spec.ctx() + " is above the limit " + ctxMax + " of pool " + pool.id());
+        }
+        long budget = (long) spec.estimatedPromptTokens() + spec.maxTokens();
+        if (budget > ctx) {
+            throw SluiceException.invalid("max_tokens", "prompt (~" + spec.estimatedPromptTokens() + " tokens) plus max_tokens "
+                    + spec.maxTokens() + " exceeds the token budget " + ctx);
+        }
+        long position;
+        int readySlots;
+        int freeSlots;
+        synchronized (pool) {
+            position = pool.queue().size();
+            readySlots = pool.readySlots();
+            freeSlots = pool.freeSlots();
+        }
+        ServiceEstimator est = pool.estimator();
+        long predictedStart = est.predictStartMs(position, readySlots, freeSlots);
+        checkDeadline(spec, pool, est, predictedStart);
+        return new Placement(pool, position, predictedStart, List.of());
+    }
+
+    private static Pool leastLoadedReady(List<Pool> eligible) {
+        Pool best = null;
+        double bestLoad = Double.MAX_VALUE;
+        for (Pool p : eligible) {
+            if (!p.ready()) {
+                continue;
+            }
+            double load = p.load();
+            if (best == null || load < bestLoad || (load == bestLoad && p.id().compareTo(best.id()) < 0)) {
+                best = p;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    private static SluiceException unavailable(TaskSpec spec, List<Pool> candidates) {
+        boolean warming = candidates.stream().anyMatch(p -> !p.draining() && p.warmingUp());
+        Pool first = candidates.get(0);
+        SluiceError e = SluiceError.of(
+                        warming ? ErrorCode.POOL_UNREADY : ErrorCode.POOL_UNAVAILABLE,
+                        warming
+                                ? "no replica serving " + spec.modelRef() + " is ready yet; replicas are still loading"
+                                : "no replica can serve " + spec.modelRef() + " (all replicas down or draining)")
+                .withEngine(first.engine().wire(), first.id())
+                .withRetryAfter(warming ? 1_000L : 5_000L)
+                .withStage(AdmissionStage.RESOLVE_MODEL);
+        return new SluiceException(e);
+    }
+
+    private static void checkDeadline(TaskSpec spec, Pool pool, ServiceEstimator est, long predictedStart) {
+        double msPerToken = est.msPerToken();
+        if (msPerToken <= 0 || est.samples() < 3) {
+            return;
+        }
+        int expected = spec.expectedTokens() != null ? Math.min(spec.expectedTokens(), spec.maxTokens()) : spec.maxTokens();
+        long decodeMs = (long) Math.ceil(expected * msPerToken);
+        if (decodeMs > spec.deadlineMs()) {
+            throw new SluiceException(new SluiceError(ErrorCode.DEADLINE_UNMET,
+                    "even an idle pool needs ~" + decodeMs + " ms for " + expected + " tokens; deadline_ms is " + spec.deadlineMs(),
+                    false, "deadline_ms", pool.engine().wire(), pool.id(), null, null, AdmissionStage.DEADLINE, null, null));
+        }
+        if (predictedStart + decodeMs > spec.deadlineMs()) {
+            long fitsAt = predictedStart + decodeMs - spec.deadlineMs();
+            throw new SluiceException(SluiceError.of(ErrorCode.DEADLINE_UNMET,
+                            "predicted completion in ~" + (predictedStart + decodeMs) + " ms misses deadline_ms " + spec.deadlineMs())
+                    .withEngine(pool.engine().wire(), pool.id())
+                    .withRetryAfter(fitsAt)
+                    .withFitsAt(fitsAt)
+                    .withStage(AdmissionStage.DEADLINE));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.sluice.core.scheduling;
+
+import io.sluice.core.engine.EngineException;
+import io.sluice.core.engine.Generation;
+import io.sluice.core.engine.GenerationListener;
+import io.sluice.core.engine.GenerationRequest;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.stream.TaskEvent;
+import io.sluice.core.task.TaskSpec;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs dispatched tasks on their replicas: sends the engine request, turns the engine's stream into the task's
+ * events, and handles engine failures — one retry on another replica before the first token (REL-1), else the
+ * engine's typed error. Listener callbacks arrive on the adapters' I/O threads and never block.
+ */
+final class RunExecutor {
+    private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+
+    private final TaskTermination termination;
+    private final Observers observers;
+    private final Consumer<Pool> slotFreed;
+    private final BiConsumer<Pool, Replica> reprobe;
+
+    RunExecutor(TaskTermination termination, Observers observers, Consumer<Pool> slotFreed, BiConsumer<Pool, Replica> reprobe) {
+        this.termination = termination;
+        this.observers = observers;
+        this.slotFreed = slotFreed;
+        this.reprobe = reprobe;
+    }
+
+    /** Starts a task already placed on {@code run.replica()} (slot acquired under the pool lock). */
+    void start(Pool pool, TaskRun run) {
+        Replica r = run.replica();
+        Map<String, Object> m = new HashMap<>(8);
+        m.put("queue_depth", pool.queueDepth());
+        m.put("queue_time_ms", run.queueTimeMs());
+        m.put("replica_id", r.qualifiedId());
+        m.put("kv_warmth", false);
+        m.put("on_time_probability", onTimeProbability(run));
+        run.log().append(new TaskEvent.Metrics(m));
+        observers.each(o -> o.onStarted(run));
+        TaskSpec s = run.spec();
+        GenerationRequest req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(), s.maxTokens(),
+                s.seed(), s.ctx());
+        Generation g;
+        try {
+            g = r.adapter().generate(req, new RunListener(pool, run, r));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "adapter of replica %s failed to start task %s", r.qualifiedId(), s.taskId());
+            engineFailed(pool, run, r, new EngineException(ErrorCode.WORKER_RESET, "engine request could not be sent"));
+            return;
+        }
+        boolean ended;
+        synchronized (pool) {
+            run.generation(g);
+            ended = run.log().sealed() || run.replica() != r;
+        }
+        if (ended) {
+            g.cancel();
+        }
+    }
+
+    static double onTimeProbability(TaskRun run) {
+        double msPerToken = run.pool().estimator().msPerToken();
+        long elapsed = run.queueTimeMs() + run.decodeTimeMs();
+        long remainingBudget = run.spec().deadlineMs() - elapsed;
+        if (remainingBudget <= 0) {
+            return 0.0;
+        }
+        if (msPerToken <= 0) {
+            return 1.0;
+        }
+        long tokensLeft = Math.max(0, run.spec().maxTokens() - run.tokensOut());
+        double needed = tokensLeft * msPerToken;
+        if (needed <= 0) {
+            return 1.0;
+        }
+        // 25 % above the measured need counts as certain, 25 % below as hopeless, linear in between.
+        double ratio = remainingBudget / needed;
+        return Math.max(0.0, Math.min(1.0, (ratio - 0.75) / 0.5));
+    }
+
+    /** Receives one engine request's stream on the adapter's I/O thread. */
+    private final class RunListener implements GenerationListener {
+        private final Pool pool;
+        private final TaskRun run;
+        private final Replica replica;
+
+        RunListener(Pool pool, TaskRun run, Replica replica) {
+            this.pool = pool;
+            this.run = run;
+            this.replica = replica;
+        }
+
+        @Override
+        public void onToken(String text) {
+            long i = run.tokensOut();
+            // An engine that streams past max_tokens breaks the task's event bound (TaskRun.maxEventId): the
+            // surplus is not the client's and is dropped.
+            if (i >= run.spec().maxTokens()) {
+                return;
+            }
+            if (!run.log().append(new TaskEvent.Token(text, i))) {
+                abort();
+                return;
+            }
+            run.tokenArrived();
+            if ((i + 1) % TaskRun.METRICS_EVERY_TOKENS == 0) {
+                Map<String, Object> m = new HashMap<>(8);
+                m.put("queue_depth", pool.queueDepth());
+                m.put("kv_warmth", false);
+                m.put("on_time_probability", onTimeProbability(run));
+                m.put("tokens_out", run.tokensOut());
+                run.log().append(new TaskEvent.Metrics(m));
+            }
+        }
+
+        @Override
+        public void onEnd(long tokensOut, long decodeMs) {
+            long measured = run.decodeTimeMs();
+            if (termination.finish(run, new TaskEvent.End(run.tokensOut(), measured), TaskObserver.EndReason.COMPLETED)) {
+                pool.estimator().record(measured, run.tokensOut(), measured);
+            }
+        }
+
+        @Override
+        public void onError(EngineException error) {
+            engineFailed(pool, run, replica, error);
+        }
+
+        private void abort() {
+            Generation g;
+            synchronized (pool) {
+                g = run.generation();
+            }
+            if (g != null) {
+                g.cancel();
+            }
+        }
+    }
+
+    /**
+     * An engine request failed. A task that produced no token yet is retried once on another Ready replica
+     * (REL-1); otherwise it ends with the engine's typed error.
+     */
+    private void engineFailed(Pool pool, TaskRun run, Replica replica, EngineException error) {
+        LOG.warnf("task %s on replica %s failed: %s %s", run.spec().taskId(), replica.qualifiedId(), error.code(), error.getMessage());
+        if (error.code() == ErrorCode.WORKER_RESET) {
+            reprobe.accept(pool, replica);
+        }
+        Replica retryOn = null;
+        synchronized (pool) {
+            if (run.log().sealed() || run.replica() != replica) {
+                return;
+            }
+            if (run.tokensOut() == 0 && run.attempts() < TaskRun.MAX_ATTEMPTS) {
+                run.failedReplicas().add(replica.id());
+                Optional<Replica> other = pool.place(run.failedReplicas(), run.replicaPreference());
+                if (other.isPresent()) {
+                    replica.release();
+                    retryOn = other.get();
+                    retryOn.acquire();
+                    run.running(retryOn);
+                }
+            }
+        }
+        if (retryOn != null) {
+            LOG.infof("retrying task %s on replica %s", run.spec().taskId(), retryOn.qualifiedId());
+            start(pool, run);
+            slotFreed.accept(pool);
+            return;
+        }
+        SluiceError err = SluiceError.of(error.code(), error.getMessage()).withEngine(pool.engine().wire(), pool.id());
+        termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.ENGINE_ERROR);
+    }
+}
