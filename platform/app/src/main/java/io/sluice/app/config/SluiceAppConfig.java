@@ -87,6 +87,17 @@ public interface SluiceAppConfig {
         /** How long an ended task's events stay replayable on its stream (SSE-2). */
         @WithDefault("300000")
         long retentionMs();
+
+        /**
+         * A comment line is sent on a task stream that had nothing to send for this long, so that proxies and load
+         * balancers do not close a quiet stream (a queued task may wait long for its first event).
+         */
+        @WithDefault("15000")
+        long streamHeartbeatMs();
+
+        /** Reconnection delay suggested to SSE clients (the {@code retry:} field sent first on every stream). */
+        @WithDefault("1000")
+        long streamRetryMs();
     }
 
     interface Sessions {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.cluster.PeerClient;
 import io.sluice.app.cluster.SseFrames;
+import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.security.Caller;
 import io.sluice.app.tasks.store.StoredTask;
@@ -19,6 +21,7 @@ import io.sluice.core.scheduling.TaskRun;
 import io.sluice.core.stream.EventLog;
 import io.sluice.core.stream.TaskEvent;
 import io.sluice.core.task.TaskRequest;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import jakarta.annotation.security.RolesAllowed;
@@ -39,6 +42,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.resteasy.reactive.ResponseHeader;
 
 /**
  * The data plane's task operations (SPEC ADM-1, SSE-1..3). Tenant role only; tenants see only their own tasks.
@@ -65,6 +71,12 @@ public class TaskResource {
 
     @Inject
     ObjectMapper json;
+
+    @Inject
+    SluiceAppConfig config;
+
+    @Inject
+    Vertx vertx;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -145,6 +157,7 @@ public class TaskResource {
     @GET
     @Path("{task_id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @Blocking
     public Multi<OutboundSseEvent> stream(
             @PathParam("task_id") String taskId, @HeaderParam("Last-Event-ID") String lastEventId,
@@ -152,9 +165,42 @@ public class TaskResource {
         UUID id = parseId(taskId);
         String tenant = caller.tenantId();
         long after = parseLastEventId(lastEventId);
+        return framed(events(id, tenant, after, lastEventId, authorization, forwarded, sse), sse);
+    }
+
+    /**
+     * Adds what every stream carries besides its events: the {@code retry:} hint first, and a comment line whenever
+     * the stream was quiet for the heartbeat interval.
+     */
+    private Multi<OutboundSseEvent> framed(Multi<OutboundSseEvent> events, Sse sse) {
+        long heartbeatMs = config.tasks().streamHeartbeatMs();
+        long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
+        return Multi.createFrom().emitter(em -> {
+            AtomicLong lastSent = new AtomicLong(System.nanoTime());
+            em.emit(sse.newEventBuilder().reconnectDelay(config.tasks().streamRetryMs()).comment("sluice").build());
+            long timer = vertx.setPeriodic(heartbeatMs, t -> {
+                long now = System.nanoTime();
+                if (now - lastSent.get() >= heartbeatNanos - heartbeatNanos / 10) {
+                    lastSent.set(now);
+                    em.emit(sse.newEventBuilder().comment("keep-alive").build());
+                }
+            });
+            Cancellable upstream = events.subscribe().with(e -> {
+                lastSent.set(System.nanoTime());
+                em.emit(e);
+            }, em::fail, em::complete);
+            em.onTermination(() -> {
+                vertx.cancelTimer(timer);
+                upstream.cancel();
+            });
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    private Multi<OutboundSseEvent> events(
+            UUID id, String tenant, long after, String lastEventId, String authorization, String forwarded, Sse sse) {
         Optional<TaskRun> live = service.liveRun(id, tenant);
         if (live.isPresent()) {
-            return liveStream(live.get().log(), after, sse);
+            return liveStream(live.get(), after, sse);
         }
         // Not held here: the answer's status depends on the database (and maybe the owner), and an SSE answer
         // commits its status with the first byte, so the decision is awaited here, on a worker thread.
@@ -179,7 +225,7 @@ public class TaskResource {
         }
         Optional<TaskRun> nowLive = service.liveRun(id, tenant);
         if (nowLive.isPresent()) {
-            return liveStream(nowLive.get().log(), after, sse);
+            return liveStream(nowLive.get(), after, sse);
         }
         if (forwarded != null || service.ownedHere(t)) {
             throw new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
@@ -216,7 +262,8 @@ public class TaskResource {
         }
     }
 
-    private Multi<OutboundSseEvent> liveStream(EventLog log, long after, Sse sse) {
+    private Multi<OutboundSseEvent> liveStream(TaskRun run, long after, Sse sse) {
+        EventLog log = run.log();
         return Multi.createFrom().emitter(em -> {
             EventLog.Subscription sub = log.subscribe(after, new EventLog.Listener() {
                 @Override
@@ -232,7 +279,13 @@ public class TaskResource {
                     em.complete();
                 }
             });
-            em.onTermination(sub::close);
+            em.onTermination(() -> {
+                sub.close();
+                // The emitter completes only with the terminal event: ending before it means the reader went away.
+                if (run.spec().cancelOnDisconnect() && !log.sealed() && log.readers() == 0) {
+                    service.cancelLocal(run.spec().taskId(), run.spec().tenantId());
+                }
+            });
         }, BackPressureStrategy.BUFFER);
     }
 

@@ -69,6 +69,50 @@ class CancelTest extends ApiTest {
         awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0);
     }
 
+    @Test
+    @DisplayName("SSE-3 with cancel_on_disconnect the task is canceled when its reader disconnects; the engine slot is freed")
+    void cancelOnDisconnect() throws Exception {
+        long abortedBefore = SluiceStack.simStats("s0").path("aborted").asLong();
+        Map<String, Object> body = longTask();
+        body.put("cancel_on_disconnect", true);
+        String id = submit(TENANT, body);
+        try (Sse.Stream s = Sse.open(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT), null)) {
+            s.until(e -> e.name().equals("token"));
+        }
+        awaitState(id, "canceled");
+        awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0
+                && SluiceStack.simStats("s0").path("aborted").asLong() > abortedBefore);
+    }
+
+    @Test
+    @DisplayName("SSE-2 by default a task runs on when its reader disconnects, and its stream can be resumed")
+    void disconnectDoesNotCancelByDefault() throws Exception {
+        Map<String, Object> body = task("slow-tiny");
+        body.put("max_tokens", 12);
+        String id = submit(TENANT, body);
+        long lastSeen;
+        try (Sse.Stream s = Sse.open(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT), null)) {
+            List<Sse.Event> seen = s.until(e -> e.name().equals("token"));
+            lastSeen = seen.get(seen.size() - 1).id();
+        }
+        try (Sse.Stream s = Sse.open(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT), Long.toString(lastSeen))) {
+            List<Sse.Event> rest = s.until(Sse.Event::terminal);
+            assertThat(rest.get(0).id()).isEqualTo(lastSeen + 1);
+            assertThat(rest.get(rest.size() - 1).name()).isEqualTo("end");
+        }
+        as(TENANT).get("/v1/tasks/" + id).then().body("state", equalTo("succeeded")).body("tokens_out", equalTo(12));
+    }
+
+    private static void awaitState(String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!state.equals(as(TENANT).get("/v1/tasks/" + id).then().extract().path("state"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " did not reach " + state + " within 10 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     static void awaitSim(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!condition.getAsBoolean()) {

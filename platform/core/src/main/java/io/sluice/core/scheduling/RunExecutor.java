@@ -44,6 +44,7 @@ final class RunExecutor {
         m.put("replica_id", r.qualifiedId());
         m.put("kv_warmth", false);
         m.put("on_time_probability", onTimeProbability(run));
+        m.put("state", "running");
         run.log().append(new TaskEvent.Metrics(m));
         observers.each(o -> o.onStarted(run));
         TaskSpec s = run.spec();
@@ -118,6 +119,12 @@ final class RunExecutor {
                 m.put("kv_warmth", false);
                 m.put("on_time_probability", onTimeProbability(run));
                 m.put("tokens_out", run.tokensOut());
+                m.put("state", "running");
+                m.put("replica_id", replica.qualifiedId());
+                long decodeMs = run.decodeTimeMs();
+                if (decodeMs > 0) {
+                    m.put("tokens_per_s", Math.round(run.tokensOut() * 10_000.0 / decodeMs) / 10.0);
+                }
                 run.log().append(new TaskEvent.Metrics(m));
             }
         }

@@ -125,6 +125,11 @@ public final class EventLog {
         return () -> subscribers.remove(s);
     }
 
+    /** Live subscriptions (readers still waiting for events). */
+    public int readers() {
+        return subscribers.size();
+    }
+
     /** Whether the log is closed to new events (the task is ending or ended). */
     public synchronized boolean sealed() {
         return sealedAt >= 0;

@@ -26,4 +26,5 @@ public record TaskRequest(
         Long expectedTokens,
         String kvHint,
         Boolean override,
-        Map<String, String> labels) {}
+        Map<String, String> labels,
+        Boolean cancelOnDisconnect) {}

@@ -7,6 +7,7 @@ import java.util.UUID;
 /**
  * A validated task. Defaults are applied: {@code ctx} may still be {@code null} meaning "the pool's
  * maximum"; {@code seed} is always set (derived from the task id when the client omitted it, DET-1).
+ * {@code cancelOnDisconnect}: the task is canceled when the last reader of its stream disconnects before it ended.
  */
 public record TaskSpec(
         UUID taskId,
@@ -28,7 +29,8 @@ public record TaskSpec(
         Integer expectedTokens,
         KvHint kvHint,
         boolean override,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        boolean cancelOnDisconnect) {
 
     public TaskSpec {
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
@@ -54,24 +56,24 @@ public record TaskSpec(
     public TaskSpec withPriority(Priority newPriority) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, newPriority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels);
+                override, labels, cancelOnDisconnect);
     }
 
     public TaskSpec withMaxTokens(int newMaxTokens) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, newMaxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels);
+                override, labels, cancelOnDisconnect);
     }
 
     public TaskSpec withDeadlineMs(long newDeadlineMs) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, newDeadlineMs, expectedTokens, kvHint,
-                override, labels);
+                override, labels, cancelOnDisconnect);
     }
 
     public TaskSpec withLabels(Map<String, String> newLabels) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, newLabels);
+                override, newLabels, cancelOnDisconnect);
     }
 }

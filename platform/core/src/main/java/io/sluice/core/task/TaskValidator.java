@@ -90,7 +90,7 @@ public final class TaskValidator {
         Map<String, String> labels = labels(r.labels());
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, r.samplerProfileVersion(), r.prompt(), r.inputs(), maxTokens, deadlineMs, expected, kvHint,
-                Boolean.TRUE.equals(r.override()), labels);
+                Boolean.TRUE.equals(r.override()), labels, Boolean.TRUE.equals(r.cancelOnDisconnect()));
     }
 
     /**

@@ -94,7 +94,7 @@ class TaskSchedulerTest {
 
     private TaskRun submit(String priority) {
         TaskSpec spec = TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
-                "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null), "t");
+                "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null, null), "t");
         var pools = scheduler.pools().poolsServing(spec);
         return scheduler.dispatcher().enqueue(spec, scheduler.planner().place(spec, pools, List.of()), "test-instance");
     }

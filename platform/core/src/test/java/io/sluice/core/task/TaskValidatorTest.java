@@ -30,7 +30,7 @@ class TaskValidatorTest {
                 (String) m.get("model_ref"), (String) m.get("engine"), (Long) m.get("ctx"), (String) m.get("priority"),
                 (Long) m.get("seed"), (String) m.get("determinism"), (String) m.get("sampler_profile_version"),
                 (String) m.get("prompt"), castList(m.get("inputs")), (Long) m.get("max_tokens"), (Long) m.get("deadline_ms"),
-                (Long) m.get("expected_tokens"), (String) m.get("kv_hint"), (Boolean) m.get("override"), null);
+                (Long) m.get("expected_tokens"), (String) m.get("kv_hint"), (Boolean) m.get("override"), null, (Boolean) m.get("cancel_on_disconnect"));
     }
 
     @SuppressWarnings("unchecked")
