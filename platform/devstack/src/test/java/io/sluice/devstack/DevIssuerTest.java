@@ -22,7 +22,7 @@ class DevIssuerTest {
     }
 
     @Test
-    @DisplayName("SEC-2 the dev issuer mints signed tenant and admin tokens with role claims and serves discovery")
+    @DisplayName("the dev issuer mints signed tenant and admin tokens with role claims and serves discovery")
     void mintsTokens() throws Exception {
         try (DevIssuer issuer = DevIssuer.start(0)) {
             JsonNode tenant = claims(issuer.tenantToken("acme"));

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class EmbeddedDatabaseTest {
 
     @Test
-    @DisplayName("REL-2 the embedded default keeps its data across a restart of PostgreSQL")
+    @DisplayName("the embedded default keeps its data across a restart of PostgreSQL")
     void dataSurvivesRestart() throws Exception {
         Path dir = Files.createTempDirectory("sluice-pg-").resolve("pgdata");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dir, 0);
