@@ -33,6 +33,9 @@ public final class TaskDtos {
             ErrorBody error,
             PolicyDecision policy) {}
 
+    /** {@code TaskPage}. */
+    public record TaskPage(java.util.List<TaskStatus> items, String nextCursor) {}
+
     /** SSE payloads. */
     public record StartedPayload(long queuePosition, long predictedStartMs, String poolId, String replicaId, String engine) {}
 

@@ -32,12 +32,14 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -89,12 +91,41 @@ public class TaskResource {
         return service.submit(body, tenant).thenApply(s -> Response.accepted(s.accepted()).build());
     }
 
-    /** listTasks has not landed yet: a typed 501 rather than a 405 from the POST on the same path. */
+    /** The calling tenant's tasks, newest first, in pages (filters: session, state, model). */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response list() {
-        caller.tenantId();
-        throw SluiceException.of(ErrorCode.NOT_IMPLEMENTED, "operation listTasks is defined by the contract but not implemented yet");
+    public CompletionStage<TaskDtos.TaskPage> list(
+            @QueryParam("session_id") String sessionId, @QueryParam("state") String state, @QueryParam("model_ref") String modelRef,
+            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        String tenant = caller.tenantId();
+        UUID session = sessionId == null ? null : parseUuid(sessionId, "query.session_id", "session_id must be a UUID");
+        if (state != null && !STATES.contains(state)) {
+            throw SluiceException.invalid("query.state", "state must be one of " + String.join(", ", STATES));
+        }
+        if (modelRef != null && (modelRef.isEmpty() || modelRef.length() > 256)) {
+            throw SluiceException.invalid("query.model_ref", "model_ref must be 1..256 characters");
+        }
+        if (cursor != null && (cursor.isEmpty() || cursor.length() > 512)) {
+            throw SluiceException.invalid("query.cursor", "cursor must be 1..512 characters");
+        }
+        return service.list(tenant, session, state, modelRef, cursor, parseLimit(limit));
+    }
+
+    private static final List<String> STATES = List.of("queued", "running", "succeeded", "failed", "canceled");
+
+    private static int parseLimit(String raw) {
+        if (raw == null) {
+            return 50;
+        }
+        try {
+            int v = Integer.parseInt(raw.trim());
+            if (v >= 1 && v <= 500) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw SluiceException.invalid("query.limit", "limit must be an integer from 1 to 500");
     }
 
     @GET
@@ -363,15 +394,19 @@ public class TaskResource {
     }
 
     private static UUID parseId(String raw) {
+        return parseUuid(raw, "path.task_id", "task_id must be a UUID");
+    }
+
+    private static UUID parseUuid(String raw, String field, String message) {
         try {
             UUID u = UUID.fromString(raw);
             if (u.toString().equalsIgnoreCase(raw)) {
                 return u;
             }
         } catch (IllegalArgumentException e) {
-            // fall through: a malformed id names no task
+            // fall through: a malformed id names nothing
         }
-        throw SluiceException.invalid("path.task_id", "task_id must be a UUID");
+        throw SluiceException.invalid(field, message);
     }
 
     private static long parseLastEventId(String raw) {

@@ -38,6 +38,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -198,6 +199,25 @@ public class TaskService {
                 throw SluiceException.notFound("task " + id);
             }
             return live.map(r -> view(r, row.orElse(null))).orElseGet(() -> view(row.get()));
+        });
+    }
+
+    /**
+     * One page of the tenant's tasks, newest first. Tasks this instance holds live show their live state; others show
+     * their stored row (a task running on another instance shows its last written state).
+     */
+    public CompletionStage<TaskDtos.TaskPage> list(String tenantId, UUID sessionId, String state, String modelRef, String cursor,
+            int limit) {
+        TaskJournal.ListPosition after = cursor == null ? null : TaskCursor.decode(cursor);
+        return journal.list(tenantId, sessionId, state, modelRef, after, limit + 1).thenApply(rows -> {
+            boolean more = rows.size() > limit;
+            List<StoredTask> page = more ? rows.subList(0, limit) : rows;
+            List<TaskStatus> items = new java.util.ArrayList<>(page.size());
+            for (StoredTask t : page) {
+                items.add(liveRun(t.id(), tenantId).map(r -> view(r, t)).orElseGet(() -> view(t)));
+            }
+            StoredTask last = page.isEmpty() ? null : page.get(page.size() - 1);
+            return new TaskDtos.TaskPage(items, more && last != null ? TaskCursor.encode(last.createdAt(), last.id()) : null);
         });
     }
 

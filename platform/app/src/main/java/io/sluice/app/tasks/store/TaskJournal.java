@@ -86,6 +86,11 @@ public final class TaskJournal implements OutcomeStore {
 
     private static final String LOOKUP = "select " + StoredTask.COLUMNS + " from tasks where id = any($1::uuid[])";
 
+    private static final String LIST = "select " + StoredTask.COLUMNS + " from tasks where tenant_id = $1"
+            + " and ($2::uuid is null or session_id = $2) and ($3::text is null or state = $3) and ($4::text is null or model_ref = $4)"
+            + " and ($5::timestamptz is null or (created_at, id) < ($5, $6::uuid))"
+            + " order by created_at desc, id desc limit $7";
+
     private static final String SESSIONS = "select id, tenant_id, deleted_at, expires_at, turns, max_turns from sessions where id = any($1::uuid[])";
 
     private static final String REFUND_TURNS = "update sessions set turns = greatest(0, turns - $2) where id = $1";
@@ -148,6 +153,28 @@ public final class TaskJournal implements OutcomeStore {
     /** The stored task with that id, if any (batched with concurrent lookups). */
     public CompletableFuture<Optional<StoredTask>> find(UUID taskId) {
         return lookups.submit(taskId);
+    }
+
+    /** Where a page of a task listing starts: after the task with this creation time and id (newest first). */
+    public record ListPosition(OffsetDateTime createdAt, UUID id) {}
+
+    /**
+     * One page of a tenant's tasks, newest first (ties by id), optionally filtered; {@code after} continues a listing.
+     * Not batched: listings are rare next to admissions.
+     */
+    public CompletionStage<List<StoredTask>> list(
+            String tenantId, UUID sessionId, String state, String modelRef, ListPosition after, int limit) {
+        Tuple args = Tuple.of(tenantId, sessionId, state, modelRef, after == null ? null : after.createdAt(),
+                after == null ? null : after.id()).addInteger(limit);
+        return pool.preparedQuery(LIST).execute(args).toCompletionStage().thenApply(rows -> {
+            List<StoredTask> out = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                out.add(StoredTask.of(r));
+            }
+            return out;
+        }).exceptionally(e -> {
+            throw unavailable("list the tasks", e);
+        });
     }
 
     private CompletionStage<List<AdmissionResult>> flushAdmissions(List<AdmissionRecord> batch) {
