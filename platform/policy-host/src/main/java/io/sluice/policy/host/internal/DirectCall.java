@@ -5,8 +5,8 @@ import io.sluice.policy.host.PolicyModule;
 
 /**
  * Runs one guest instance on the calling thread, step by step, without the worker hand-off and without
- * any time limit. For benchmarks that show where the time of a call goes; never for tenant traffic.
- * Not thread-safe.
+ * any time limit. Backs {@link io.sluice.policy.host.diagnostics.StepwiseCall}, the supported entry for
+ * benchmarks; never for tenant traffic. Not thread-safe.
  */
 public final class DirectCall {
     private final CompiledPolicy policy;
@@ -20,9 +20,10 @@ public final class DirectCall {
 
     /** A fresh instance of a module compiled by a host (memory budget and log bound as given). */
     public static DirectCall of(PolicyModule module, long memoryBytes, int logBytes) {
-        CompiledPolicy p = (CompiledPolicy) module;
-        HostRuntime owner = (HostRuntime) p.owner;
-        return new DirectCall(p, GuestInstance.create(p, ExtismKernel.get(owner.mode()), memoryBytes, logBytes));
+        if (!(module instanceof CompiledPolicy p) || !(p.owner instanceof ModuleCompiler compiler)) {
+            throw new IllegalArgumentException("module was not compiled by a policy host: " + module);
+        }
+        return new DirectCall(p, GuestInstance.create(p, compiler.kernel(), memoryBytes, logBytes));
     }
 
     /** Step 1: typed input to ABI JSON bytes. */

@@ -64,6 +64,12 @@ final class GuestInstance {
         return WasmInspector.exportedFunctionType(policy.module, name) != null;
     }
 
+    /** Creates instances of a module under the host's memory and log bounds. */
+    @FunctionalInterface
+    interface Factory {
+        GuestInstance create(CompiledPolicy policy);
+    }
+
     /** Outcome of the Extism call protocol, before any JSON is looked at. */
     record RawResult(byte[] output, int outputLength, String guestError, List<String> logs) {
         boolean returnedError() {

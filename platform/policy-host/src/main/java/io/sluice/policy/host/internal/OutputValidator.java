@@ -51,6 +51,11 @@ final class OutputValidator {
         InvalidOutput(String message) {
             super(message, null, false, false);
         }
+
+        /** Why an upload is refused when this output came from an upload-time call; null for the generic reason. */
+        io.sluice.policy.host.PolicyValidationException.Reason uploadReason() {
+            return null;
+        }
     }
 
     record AdmitParts(AdmitDecision decision, String reason, Modifications modifications) {}

@@ -10,6 +10,9 @@ import com.tngtech.archunit.lang.ArchRule;
 /** The policy host stays plain Java, usable by the platform, the test kit and functions alike (POL-2, POL-7). */
 @AnalyzeClasses(packages = "io.sluice.policy.host", importOptions = ImportOption.DoNotIncludeTests.class)
 class PolicyHostArchitectureTest {
+    private static final String API = "io.sluice.policy.host";
+    private static final String INTERNAL = "io.sluice.policy.host.internal..";
+    private static final String DIAGNOSTICS = "io.sluice.policy.host.diagnostics..";
 
     @ArchTest
     static final ArchRule noFrameworks = noClasses()
@@ -19,4 +22,40 @@ class PolicyHostArchitectureTest {
                     "jakarta.enterprise..", "jakarta.inject..", "io.micrometer..")
             .as("platform/policy-host stays free of Quarkus, JAX-RS, Hibernate, CDI, Vert.x and Micrometer");
 
+    /*
+     * The API's types are values and contracts; only the facade reaches behind the boundary. Internals may
+     * use API types, so any API type other than PolicyHost that used an internal class would close a cycle
+     * across the boundary (as PolicyFixture <-> FixtureJson once did).
+     */
+    @ArchTest
+    static final ArchRule onlyTheFacadeReachesInternals = noClasses()
+            .that()
+            .resideInAPackage(API)
+            .and()
+            .doNotHaveFullyQualifiedName(API + ".PolicyHost")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(INTERNAL)
+            .as("in the API package only PolicyHost uses io.sluice.policy.host.internal (no cycle across the API boundary)");
+
+    @ArchTest
+    static final ArchRule internalsDoNotCallBackIntoTheFacade = noClasses()
+            .that()
+            .resideInAPackage(INTERNAL)
+            .should()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName(API + ".PolicyHost")
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAPackage(DIAGNOSTICS)
+            .as("io.sluice.policy.host.internal depends on neither PolicyHost nor the diagnostics entry");
+
+    @ArchTest
+    static final ArchRule diagnosticsStayOutOfTheApi = noClasses()
+            .that()
+            .resideInAPackage(API)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(DIAGNOSTICS)
+            .as("the API package does not depend on the diagnostics entry");
 }

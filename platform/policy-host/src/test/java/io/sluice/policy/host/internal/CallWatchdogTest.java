@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,8 @@ class CallWatchdogTest {
             asked.incrementAndGet();
             return false;
         });
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        // Bounded generously: on a loaded machine three ticks may take far longer than three milliseconds.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (asked.get() < 3 && System.nanoTime() < until) {
             Thread.onSpinWait();
         }
@@ -67,19 +69,22 @@ class CallWatchdogTest {
 
     @Test
     @DisplayName("deadlines can be moved; a guard disarmed in time is never fired")
-    void movedDeadlineAndTimelyDisarm() throws Exception {
-        AtomicBoolean asked = new AtomicBoolean();
-        // The first deadline only has to outlast the next line on a loaded CI machine; the sleep then spans
-        // it several times over, so a deadline that was not really moved would fire.
-        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200), () -> {
-            asked.set(true);
-            return true;
-        });
-        guard.deadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-        Thread.sleep(600);
-        assertThat(asked).isFalse();
-        assertThat(guard.disarm()).isTrue();
-        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    void movedDeadlineAndTimelyDisarm() {
+        AtomicLong wall = new AtomicLong(1_000);
+        try (CallWatchdog w = new CallWatchdog(TICK, "move-watchdog", TimeUnit.SECONDS.toNanos(1), wall::get, ThreadCpuClock.jvm())) {
+            AtomicBoolean asked = new AtomicBoolean();
+            CallWatchdog.Guard guard = w.arm(w.now() + TimeUnit.MILLISECONDS.toNanos(200), () -> {
+                asked.set(true);
+                return true;
+            });
+            guard.deadline(w.now() + TimeUnit.SECONDS.toNanos(30));
+            // Well past the first deadline, well before the moved one.
+            wall.addAndGet(TimeUnit.SECONDS.toNanos(1));
+            letTicksPass(w);
+            assertThat(asked).isFalse();
+            assertThat(guard.disarm()).isTrue();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
     }
 
     @Test
@@ -95,18 +100,108 @@ class CallWatchdogTest {
     }
 
     @Test
-    @DisplayName("after a second without calls the watchdog parks, and the next call wakes it in time")
+    @DisplayName("once idle the watchdog parks until the next call, and that call wakes it")
     void wakesFromIdle() throws Exception {
-        Thread.sleep(1_300);
-        CallWatchdog.Guard guard = watchdog.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5), () -> true);
-        long start = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+        // Parked without a timeout: if arm() did not wake it, the guard below would never fire.
+        try (CallWatchdog idling = new CallWatchdog(TICK, "idle-watchdog", TimeUnit.MILLISECONDS.toNanos(20),
+                System::nanoTime, ThreadCpuClock.jvm())) {
+            awaitTrue(idling::idle, "watchdog parks after 20 ms without calls");
+            CallWatchdog.Guard guard = idling.arm(System.nanoTime(), () -> true);
+            awaitTrue(() -> Thread.currentThread().isInterrupted(), "the parked watchdog woke up and fired");
+            assertThat(guard.disarm()).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("POL-2 a guest whose wall time runs far ahead of its CPU time is not stopped; once it uses its CPU budget it is")
+    void cpuBudgetIgnoresWallTimeSpentWaitingForACore() {
+        AtomicLong wall = new AtomicLong(1_000);
+        AtomicLong cpu = new AtomicLong(5_000);
+        try (CallWatchdog w = new CallWatchdog(TICK, "cpu-watchdog", TimeUnit.SECONDS.toNanos(1), wall::get, t -> cpu.get())) {
+            CallWatchdog.Guard guard = w.arm(w.now() + TimeUnit.SECONDS.toNanos(5), () -> true);
+            guard.limitGuestCall(TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+            letTicksPass(w); // the first look takes the baseline
+
+            // A saturated machine: half a second passes for the call, but it gets only 9 ms of a core.
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(500));
+            cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(9));
+            letTicksPass(w);
+            assertThat(Thread.currentThread().isInterrupted()).as("under its CPU budget").isFalse();
+            assertThat(guard.fired()).isNull();
+
+            cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+            awaitTrue(() -> Thread.currentThread().isInterrupted(), "interrupted once 10 ms of CPU time are used");
+            assertThat(guard.fired()).isEqualTo(CallWatchdog.Limit.CPU);
+            assertThat(guard.disarm()).isFalse();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("POL-2 a guest that uses no CPU (blocked or never scheduled) is still stopped by the wall-clock stop")
+    void wallClockStopEndsCallsThatUseNoCpu() {
+        AtomicLong wall = new AtomicLong(1_000);
+        try (CallWatchdog w = new CallWatchdog(TICK, "wall-watchdog", TimeUnit.SECONDS.toNanos(1), wall::get, t -> 42L)) {
+            CallWatchdog.Guard guard = w.arm(w.now() + TimeUnit.SECONDS.toNanos(5), () -> true);
+            guard.limitGuestCall(TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
+            letTicksPass(w);
+            assertThat(Thread.currentThread().isInterrupted()).as("before the stop").isFalse();
+
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+            awaitTrue(() -> Thread.currentThread().isInterrupted(), "interrupted at the wall-clock stop");
+            assertThat(guard.fired()).isEqualTo(CallWatchdog.Limit.WALL);
+            guard.disarm();
+        }
+    }
+
+    @Test
+    @DisplayName("without a per-thread CPU clock the budget is charged in wall time, as before")
+    void fallsBackToWallTimeWithoutACpuClock() {
+        AtomicLong wall = new AtomicLong(1_000);
+        try (CallWatchdog w = new CallWatchdog(TICK, "nocpu-watchdog", TimeUnit.SECONDS.toNanos(1), wall::get,
+                t -> ThreadCpuClock.UNSUPPORTED)) {
+            CallWatchdog.Guard guard = w.arm(w.now() + TimeUnit.SECONDS.toNanos(5), () -> true);
+            guard.limitGuestCall(TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(9));
+            letTicksPass(w);
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+            awaitTrue(() -> Thread.currentThread().isInterrupted(), "interrupted after 10 ms of wall time");
+            assertThat(guard.fired()).isEqualTo(CallWatchdog.Limit.CPU);
+            guard.disarm();
+        }
+    }
+
+    @Test
+    @DisplayName("the JVM clock reads a thread's CPU time, which grows while it spins")
+    void jvmClockMeasuresThreadCpuTime() {
+        ThreadCpuClock clock = ThreadCpuClock.jvm();
+        long before = clock.cpuNanos(Thread.currentThread());
+        org.junit.jupiter.api.Assumptions.assumeTrue(before != ThreadCpuClock.UNSUPPORTED, "this JVM has no thread CPU clock");
+        long x = 0;
+        while (clock.cpuNanos(Thread.currentThread()) - before < TimeUnit.MILLISECONDS.toNanos(5)) {
+            x += System.identityHashCode(clock) & 1;
+        }
+        assertThat(clock.cpuNanos(Thread.currentThread()) - before).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(5));
+        assertThat(x).isGreaterThanOrEqualTo(0);
+    }
+
+    /** Waits until the watchdog has looked at its guards a few more times. */
+    private static void letTicksPass(CallWatchdog w) {
+        long target = w.ticks() + 3;
+        awaitTrue(() -> w.ticks() >= target, "three watchdog ticks");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
             Thread.onSpinWait();
         }
-        long waited = System.nanoTime() - start;
-        guard.disarm();
-        assertThat(waited).as("interrupted well before the 1 s idle park would have ended")
-                .isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
     }
 
     @Test

@@ -1,31 +1,35 @@
-package io.sluice.policy.host.internal;
+package io.sluice.policy.host;
 
-import io.sluice.policy.host.AdmitDecision;
-import io.sluice.policy.host.AdmitOutcome;
-import io.sluice.policy.host.FixtureResult;
-import io.sluice.policy.host.Hook;
-import io.sluice.policy.host.Modifications;
-import io.sluice.policy.host.PolicyErrorKind;
-import io.sluice.policy.host.PolicyFixture;
 import io.sluice.policy.host.PolicyFixture.Expectation;
-import io.sluice.policy.host.Priority;
-import io.sluice.policy.host.RouteOutcome;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
-/** Reads fixture documents and judges outcomes against them. */
-public final class FixtureJson {
-    private FixtureJson() {}
+/**
+ * Reads the JSON form of a {@link PolicyFixture}. It lives beside the record, not in the host's internals,
+ * so that the API depends on nothing behind its boundary (the internals judge fixtures, which needs the
+ * record: one direction only).
+ */
+final class FixtureDocuments {
+    /** Duplicate keys are errors, as in every ABI document the host reads. */
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
-    public static PolicyFixture parse(String source, String json) {
+    private FixtureDocuments() {}
+
+    static PolicyFixture parse(String source, String json) {
         JsonNode root;
         try {
-            root = AbiJson.MAPPER.readTree(json);
+            root = MAPPER.readTree(json);
         } catch (JacksonException e) {
             throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -50,7 +54,7 @@ public final class FixtureJson {
         if (!expect.isObject()) {
             throw new IllegalArgumentException(source + ": 'expect' must be an object");
         }
-        return new PolicyFixture(name, hook, AbiJson.MAPPER.writeValueAsString(input), expectation(source, expect));
+        return new PolicyFixture(name, hook, MAPPER.writeValueAsString(input), expectation(source, expect));
     }
 
     private static Expectation expectation(String source, JsonNode e) {
@@ -99,60 +103,12 @@ public final class FixtureJson {
         return v.stringValue();
     }
 
-    public static String withTenant(String inputJson, String tenantId) {
-        JsonNode root = AbiJson.MAPPER.readTree(inputJson);
+    static String withTenant(String inputJson, String tenantId) {
+        JsonNode root = MAPPER.readTree(inputJson);
         if (!(root.path("tenant") instanceof tools.jackson.databind.node.ObjectNode tenant)) {
             throw new IllegalArgumentException("fixture input has no tenant object");
         }
         tenant.put("id", tenantId);
-        return AbiJson.MAPPER.writeValueAsString(root);
-    }
-
-    /** Judges an outcome against the fixture's expectation. */
-    public static FixtureResult judge(PolicyFixture fixture, AdmitOutcome admit, RouteOutcome route) {
-        Expectation x = fixture.expect();
-        List<String> problems = new ArrayList<>();
-        boolean isError = admit != null ? admit.isError() : route.isError();
-        if (x.error() != null) {
-            PolicyErrorKind actual = isError ? (admit != null ? admit.error().kind() : route.error().kind()) : null;
-            if (actual != x.error()) {
-                problems.add("expected error " + x.error().label() + ", got " + describe(admit, route));
-            }
-        } else if (isError) {
-            problems.add("expected a decision, got " + describe(admit, route));
-        } else if (admit != null) {
-            if (x.decision() != null && admit.decision() != x.decision()) {
-                problems.add("expected decision " + x.decision().wireName() + ", got " + admit.decision().wireName()
-                        + " (reason: \"" + admit.reason() + "\")");
-            }
-            if (x.modifications() != null && !x.modifications().equals(admit.modifications())) {
-                problems.add("expected modifications " + x.modifications() + ", got " + admit.modifications());
-            }
-            if (x.reasonContains() != null && !admit.reason().contains(x.reasonContains())) {
-                problems.add("expected the reason to contain \"" + x.reasonContains() + "\", got \"" + admit.reason() + "\"");
-            }
-            if (x.order() != null) {
-                problems.add("'order' can only be expected of a route fixture");
-            }
-        } else {
-            if (x.order() != null && !x.order().equals(route.order())) {
-                problems.add("expected order " + x.order() + ", got " + route.order());
-            }
-            if (x.decision() != null || x.modifications() != null || x.reasonContains() != null) {
-                problems.add("a route fixture can only expect 'order' or 'error'");
-            }
-        }
-        return new FixtureResult(fixture, problems.isEmpty(), problems.isEmpty() ? null : String.join("; ", problems), admit, route);
-    }
-
-    private static String describe(AdmitOutcome admit, RouteOutcome route) {
-        if (admit != null) {
-            return admit.isError()
-                    ? "error " + admit.error().kind().label() + " (" + admit.error().message() + ")"
-                    : "decision " + admit.decision().wireName();
-        }
-        return route.isError()
-                ? "error " + route.error().kind().label() + " (" + route.error().message() + ")"
-                : "order " + route.order();
+        return MAPPER.writeValueAsString(root);
     }
 }
