@@ -1,5 +1,6 @@
 package io.sluice.policy.host.internal;
 
+import io.sluice.policy.host.PolicyError;
 import io.sluice.policy.host.PolicyErrorKind;
 import io.sluice.policy.host.internal.AbiJson.EncodedInput;
 import io.sluice.policy.host.internal.AbiJson.RequestFacts;
@@ -127,8 +128,8 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                 inst = instances.create(policy);
                 pool.created();
             }
-            guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos());
-            startNanos = Math.max(1, watchdog.now());
+            // Never 0: 0 means "not started" to a caller waiting on a worker.
+            startNanos = Math.max(1, guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos()));
             if (!state.compareAndSet(PREPARING, RUNNING)) {
                 return null;
             }
@@ -156,7 +157,7 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                 healthy = true;
                 return new CallResult<>(value, null, null, raw.logs());
             } catch (InvalidOutput e) {
-                return new CallResult<>(null, new io.sluice.policy.host.PolicyError(PolicyErrorKind.INVALID_OUTPUT, e.getMessage()),
+                return new CallResult<>(null, new PolicyError(PolicyErrorKind.INVALID_OUTPUT, e.getMessage()),
                         e.uploadReason(), raw.logs());
             }
         } catch (Throwable t) {

@@ -172,12 +172,15 @@ final class CallWatchdog implements AutoCloseable {
          * From now on bounds the guarded thread by {@code cpuBudgetNanos} of CPU time and by a wall-clock
          * stop {@code wallBudgetNanos} from now. Called by the guarded thread as the guest starts, so the
          * instantiation before it stays under the earlier wall-clock deadline only.
+         *
+         * @return {@link #now()} as read here, so the caller need not read the clock again
          */
-        void limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos) {
+        long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos) {
             long now = wallClock.getAsLong();
             this.deadlineNanos = now + wallBudgetNanos;
             this.budgetSinceNanos = now;
             this.cpuBudgetNanos = cpuBudgetNanos;
+            return now;
         }
 
         /** Which limit made the watchdog abandon the call, or null if it never did. */

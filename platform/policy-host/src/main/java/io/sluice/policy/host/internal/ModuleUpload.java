@@ -12,6 +12,7 @@ import io.sluice.policy.host.PolicyValidationException.Reason;
 import io.sluice.policy.host.internal.AbiJson.EncodedInput;
 import io.sluice.policy.host.internal.PolicyCalls.Caller;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Decides whether an uploaded module is accepted (SPEC POL-4): size, then {@link ModuleCompiler}'s static
@@ -81,7 +82,7 @@ final class ModuleUpload {
         return r.value();
     }
 
-    private static void checkHooks(PolicyDescriptor d, java.util.Set<Hook> exported) throws PolicyValidationException {
+    private static void checkHooks(PolicyDescriptor d, Set<Hook> exported) throws PolicyValidationException {
         for (Hook h : d.hooks()) {
             if (!exported.contains(h)) {
                 throw new PolicyValidationException(Reason.HOOKS_MISMATCH, "describe declares hook '" + h.wireName()

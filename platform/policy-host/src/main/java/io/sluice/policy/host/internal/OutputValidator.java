@@ -2,6 +2,7 @@ package io.sluice.policy.host.internal;
 
 import io.sluice.policy.host.AdmitDecision;
 import io.sluice.policy.host.Modifications;
+import io.sluice.policy.host.PolicyValidationException;
 import io.sluice.policy.host.Priority;
 import io.sluice.policy.host.internal.AbiJson.RequestFacts;
 import io.sluice.policy.host.internal.AbiSchemas.Kind;
@@ -53,7 +54,7 @@ final class OutputValidator {
         }
 
         /** Why an upload is refused when this output came from an upload-time call; null for the generic reason. */
-        io.sluice.policy.host.PolicyValidationException.Reason uploadReason() {
+        PolicyValidationException.Reason uploadReason() {
             return null;
         }
     }
