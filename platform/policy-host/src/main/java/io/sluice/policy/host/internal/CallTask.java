@@ -128,11 +128,12 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                 inst = instances.create(policy);
                 pool.created();
             }
-            // Never 0: 0 means "not started" to a caller waiting on a worker.
-            startNanos = Math.max(1, guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos()));
+            long now = guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos());
             if (!state.compareAndSet(PREPARING, RUNNING)) {
-                return null;
+                return null; // abandoned while instantiating: startNanos stays 0 and says so
             }
+            // Never 0: 0 means "not started" to a caller waiting on a worker.
+            startNanos = Math.max(1, now);
             running.countDown();
             RequestFacts facts = input.facts();
             GuestInstance.RawResult raw = inst.call(
