@@ -1,6 +1,6 @@
 package io.sluice.policy.host.diagnostics;
 
-import io.sluice.policy.host.internal.AbiJson;
+import io.sluice.policy.host.internal.abi.AbiJson;
 
 /**
  * An input encoded once, exactly as the host would send it to a guest, so that a benchmark can time the

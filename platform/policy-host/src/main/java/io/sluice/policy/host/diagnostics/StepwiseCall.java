@@ -4,7 +4,7 @@ import io.sluice.policy.host.AdmitInput;
 import io.sluice.policy.host.PolicyLimits;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.RouteInput;
-import io.sluice.policy.host.internal.AbiJson;
+import io.sluice.policy.host.internal.abi.AbiJson;
 import io.sluice.policy.host.internal.DirectCall;
 
 /**

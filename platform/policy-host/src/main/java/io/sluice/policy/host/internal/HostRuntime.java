@@ -13,16 +13,23 @@ import io.sluice.policy.host.PoolStats;
 import io.sluice.policy.host.RouteInput;
 import io.sluice.policy.host.RouteOutcome;
 import io.sluice.policy.host.internal.PolicyCalls.Caller;
+import io.sluice.policy.host.internal.abi.AbiSchemas;
+import io.sluice.policy.host.internal.call.CallExecutor;
+import io.sluice.policy.host.internal.call.ThreadCpuClock;
+import io.sluice.policy.host.internal.wasm.CompiledPolicy;
+import io.sluice.policy.host.internal.wasm.ExtismKernel;
+import io.sluice.policy.host.internal.wasm.ModuleCompiler;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
  * Wires the parts behind {@link io.sluice.policy.host.PolicyHost}, each with one job:
- * {@link ModuleCompiler} (bytes to compiled, cached modules), {@link ModuleUpload} (what a module must
- * show before it is accepted), {@link PolicyCalls} (inputs and outputs of the hooks, telemetry) and
- * {@link CallExecutor} (where a guest runs and under which limits). Not API; see {@code PolicyHost} for
- * the contract.
+ * {@link ModuleCompiler} ({@code internal.wasm}: bytes to compiled, cached modules and their instances),
+ * {@link CallExecutor} ({@code internal.call}: where a guest runs and under which limits),
+ * {@code internal.abi} (ABI JSON in and out), and the two paths through them, {@link ModuleUpload}
+ * (what a module must show before it is accepted) and {@link PolicyCalls} (the hooks as the platform
+ * sees them). Not API; see {@code PolicyHost} for the contract.
  */
 public final class HostRuntime implements AutoCloseable {
     private final PolicyLimits limits;

@@ -7,10 +7,18 @@ import io.sluice.policy.host.PolicyDescriptor;
 import io.sluice.policy.host.PolicyErrorKind;
 import io.sluice.policy.host.PolicyFixture;
 import io.sluice.policy.host.PolicyLimits;
-import io.sluice.policy.host.PolicyValidationException;
 import io.sluice.policy.host.PolicyValidationException.Reason;
-import io.sluice.policy.host.internal.AbiJson.EncodedInput;
+import io.sluice.policy.host.PolicyValidationException;
 import io.sluice.policy.host.internal.PolicyCalls.Caller;
+import io.sluice.policy.host.internal.abi.AbiJson.EncodedInput;
+import io.sluice.policy.host.internal.abi.AbiJson;
+import io.sluice.policy.host.internal.abi.AbiSchemas;
+import io.sluice.policy.host.internal.abi.DescribeOutput;
+import io.sluice.policy.host.internal.abi.WarmUpInputs;
+import io.sluice.policy.host.internal.call.CallExecutor;
+import io.sluice.policy.host.internal.call.CallResult;
+import io.sluice.policy.host.internal.wasm.CompiledPolicy;
+import io.sluice.policy.host.internal.wasm.ModuleCompiler;
 import java.util.List;
 import java.util.Set;
 
@@ -25,6 +33,8 @@ import java.util.Set;
  */
 final class ModuleUpload {
     private static final byte[] NO_INPUT = new byte[0];
+    /** The ABI's export every module has (section 4); not a hook, so not in {@code Hook}. */
+    private static final String DESCRIBE_EXPORT = "describe";
 
     private final PolicyLimits limits;
     private final ModuleCompiler compiler;
@@ -59,7 +69,7 @@ final class ModuleUpload {
                 throw new PolicyValidationException(Reason.DESCRIBE_INVALID,
                         "describe returned different output on two calls; it must be constant (ABI section 4)");
             }
-            checkHooks(first, policy.exportedHooks);
+            checkHooks(first, policy.exportedHooks());
             policy.describedAs(first);
             runFixtures(policy, fixtures);
             warmUp(policy);
@@ -71,7 +81,7 @@ final class ModuleUpload {
 
     private PolicyDescriptor describe(CompiledPolicy policy) throws PolicyValidationException {
         CallResult<PolicyDescriptor> r = executor.callForUpload(
-                policy, WasmInspector.DESCRIBE, new EncodedInput(NO_INPUT, null), (out, facts) -> DescribeOutput.parse(out, schemas));
+                policy, DESCRIBE_EXPORT, new EncodedInput(NO_INPUT, null), (out, facts) -> DescribeOutput.parse(out, schemas));
         if (r.error() != null) {
             if (r.error().kind() == PolicyErrorKind.INVALID_OUTPUT && r.invalidReason() != null) {
                 throw new PolicyValidationException(r.invalidReason(), r.error().message());

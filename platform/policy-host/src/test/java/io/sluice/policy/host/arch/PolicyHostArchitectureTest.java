@@ -1,6 +1,7 @@
 package io.sluice.policy.host.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -58,4 +59,46 @@ class PolicyHostArchitectureTest {
             .dependOnClassesThat()
             .resideInAPackage(DIAGNOSTICS)
             .as("the API package does not depend on the diagnostics entry");
+
+    /*
+     * Inside, one package per job: abi (ABI JSON in and out), wasm (modules, instances, host functions),
+     * call (running a call under the limits), wired by the classes directly in internal. The parts do not
+     * know the wiring, ABI I/O and the sandbox know nothing of each other, and only call uses both.
+     */
+    private static final String WIRING = "io.sluice.policy.host.internal";
+
+    @ArchTest
+    static final ArchRule internalPartsAreFreeOfCycles = slices()
+            .matching("io.sluice.policy.host.internal.(*)..")
+            .should()
+            .beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule partsDoNotKnowTheWiring = noClasses()
+            .that()
+            .resideInAnyPackage("io.sluice.policy.host.internal.abi..", "io.sluice.policy.host.internal.wasm..",
+                    "io.sluice.policy.host.internal.call..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(WIRING)
+            .as("internal.abi, internal.wasm and internal.call do not depend on the wiring in internal");
+
+    @ArchTest
+    static final ArchRule abiIsPureInputOutput = noClasses()
+            .that()
+            .resideInAPackage("io.sluice.policy.host.internal.abi..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.sluice.policy.host.internal.wasm..", "io.sluice.policy.host.internal.call..",
+                    "com.dylibso..", "org.extism..")
+            .as("internal.abi reads and writes ABI JSON only: no runtime, no sandbox, no call machinery");
+
+    @ArchTest
+    static final ArchRule sandboxDoesNotKnowCallsOrJson = noClasses()
+            .that()
+            .resideInAPackage("io.sluice.policy.host.internal.wasm..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.sluice.policy.host.internal.call..", "io.sluice.policy.host.internal.abi..")
+            .as("internal.wasm (modules, instances, host functions) knows neither the call limits nor ABI JSON");
 }

@@ -1,7 +1,5 @@
 package io.sluice.policy.host.internal;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.sluice.policy.host.AdmitOutcome;
 import io.sluice.policy.host.ExecutionMode;
 import io.sluice.policy.host.Inputs;
@@ -11,6 +9,7 @@ import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.PolicyTelemetry;
 import io.sluice.policy.host.PolicyValidationException;
 import io.sluice.policy.host.TestPlugins;
+import io.sluice.policy.host.internal.call.ThreadCpuClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The call limit charges the guest's CPU time, so a slow machine cannot trip it, while a wall-clock stop
