@@ -34,4 +34,9 @@ class ArchitectureTest {
             .resideInAnyPackage("io.sluice.app.tasks..", "io.sluice.app.scheduling..", "io.sluice.app.cluster..")
             .should().dependOnClassesThat().resideInAnyPackage("org.hibernate..", "io.quarkus.hibernate..", "jakarta.persistence..")
             .as("the per-task path uses the reactive PostgreSQL client, never Hibernate");
+
+    @ArchTest
+    static final ArchRule policyHostThroughItsApi = noClasses().should().dependOnClassesThat()
+            .resideInAnyPackage("io.sluice.policy.host.internal..", "io.sluice.policy.host.diagnostics..")
+            .as("the app uses the policy host through its API only, never its internals or diagnostics");
 }

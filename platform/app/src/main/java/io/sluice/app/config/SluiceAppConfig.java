@@ -47,9 +47,16 @@ public interface SluiceAppConfig {
 
     /** Limits of tenant policy calls (POL-2); defaults are the specification's. */
     interface Policy {
-        /** Wall-clock limit of one policy call; past it the call is interrupted and counts as a timeout. */
+        /**
+         * CPU-time limit of one policy call (POL-2, ADR 0007): past it the call is interrupted and counts as a timeout.
+         * CPU time, so a saturated machine that merely delays a call never trips it.
+         */
         @WithDefault("10")
         long callTimeoutMs();
+
+        /** Hard wall-clock stop of one policy call, for guests that block or when CPU time cannot be measured. */
+        @WithDefault("1000")
+        long callWallTimeoutMs();
 
         /** Guest linear memory plus Extism kernel allocations per instance. */
         @WithDefault("16777216")

@@ -71,6 +71,7 @@ public class PolicyRuntime {
         var p = config.policy();
         PolicyLimits limits = PolicyLimits.builder()
                 .callTimeout(java.time.Duration.ofMillis(p.callTimeoutMs()))
+                .callWallTimeout(java.time.Duration.ofMillis(Math.max(p.callWallTimeoutMs(), p.callTimeoutMs())))
                 .memoryBytes(p.memoryBytes())
                 .outputBytes(p.outputBytes())
                 .moduleBytes(p.moduleBytes())

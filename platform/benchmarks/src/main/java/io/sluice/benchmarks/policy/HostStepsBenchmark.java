@@ -6,9 +6,8 @@ import io.sluice.policy.host.PolicyHost;
 import io.sluice.policy.host.PolicyLimits;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.PolicyTelemetry;
-import io.sluice.policy.host.internal.AbiJson;
-import io.sluice.policy.host.internal.AbiJson.EncodedInput;
-import io.sluice.policy.host.internal.DirectCall;
+import io.sluice.policy.host.diagnostics.EncodedInput;
+import io.sluice.policy.host.diagnostics.StepwiseCall;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * PERF-2: the host's own work around one {@code admit} call:
  *
  * <ul>
- *   <li>{@code encode}: typed input to ABI JSON bytes with its facts ({@link AbiJson#encodeAdmit});
- *   <li>{@code check*}: checking the guest's output (the streaming checks behind {@link DirectCall#validate});
+ *   <li>{@code encode}: typed input to ABI JSON bytes with its facts ({@link StepwiseCall#encodeAdmit});
+ *   <li>{@code check*}: checking the guest's output (the streaming checks behind {@link StepwiseCall#checkAdmit});
  *       {@code Allow} is the model-allowlist example's real output for the benchmark input, {@code Modify} a
  *       modify that uses every member;
  *   <li>{@code hostSteps}: encode + check of the allow output, the host's per-call work outside the guest.
@@ -47,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class HostStepsBenchmark {
     private PolicyHost host;
-    private DirectCall direct;
+    private StepwiseCall direct;
     private AdmitInput input;
     private EncodedInput encoded;
     private byte[] allowOutput;
@@ -59,14 +58,14 @@ public class HostStepsBenchmark {
                 ExecutionMode.COMPILED);
         PolicyModule module = host.compile(BenchInputs.plugin(BenchInputs.PLUGIN));
         PolicyLimits limits = PolicyLimits.builder().build();
-        direct = DirectCall.of(module, limits.memoryBytes(), limits.logBytesPerCall());
+        direct = StepwiseCall.of(module, limits);
         input = BenchInputs.admit("bench");
-        encoded = DirectCall.encode(input, false);
-        allowOutput = direct.call(encoded);
+        encoded = StepwiseCall.encodeAdmit(input, false);
+        allowOutput = direct.callAdmit(encoded);
         modifyOutput = ("{\"decision\":\"modify\",\"reason\":\"capped for tier gold\",\"modifications\":"
                 + "{\"max_tokens\":128,\"priority\":\"batch\",\"deadline_ms\":30000,\"labels\":{\"capped\":\"true\"}}}")
                 .getBytes(StandardCharsets.UTF_8);
-        if (!"allow".equals(direct.validate(allowOutput, encoded)) || !"modify".equals(direct.validate(modifyOutput, encoded))) {
+        if (!"allow".equals(direct.checkAdmit(allowOutput, encoded)) || !"modify".equals(direct.checkAdmit(modifyOutput, encoded))) {
             throw new IllegalStateException("the benchmark outputs are not judged as expected");
         }
     }
@@ -78,22 +77,22 @@ public class HostStepsBenchmark {
 
     @Benchmark
     public EncodedInput encode() {
-        return DirectCall.encode(input, false);
+        return StepwiseCall.encodeAdmit(input, false);
     }
 
     @Benchmark
     public String checkAllow() {
-        return direct.validate(allowOutput, encoded);
+        return direct.checkAdmit(allowOutput, encoded);
     }
 
     @Benchmark
     public String checkModify() {
-        return direct.validate(modifyOutput, encoded);
+        return direct.checkAdmit(modifyOutput, encoded);
     }
 
     @Benchmark
     public String hostSteps() {
-        EncodedInput in = DirectCall.encode(input, false);
-        return direct.validate(allowOutput, in);
+        EncodedInput in = StepwiseCall.encodeAdmit(input, false);
+        return direct.checkAdmit(allowOutput, in);
     }
 }

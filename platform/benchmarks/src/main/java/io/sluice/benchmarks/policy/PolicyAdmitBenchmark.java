@@ -7,8 +7,8 @@ import io.sluice.policy.host.PolicyHost;
 import io.sluice.policy.host.PolicyLimits;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.PolicyTelemetry;
-import io.sluice.policy.host.internal.AbiJson;
-import io.sluice.policy.host.internal.DirectCall;
+import io.sluice.policy.host.diagnostics.EncodedInput;
+import io.sluice.policy.host.diagnostics.StepwiseCall;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -51,13 +51,13 @@ public class PolicyAdmitBenchmark {
     private PolicyHost interpretedHost;
     private PolicyModule aotModule;
     private PolicyModule interpretedModule;
-    private DirectCall aotDirect;
-    private DirectCall interpretedDirect;
+    private StepwiseCall aotDirect;
+    private StepwiseCall interpretedDirect;
     private AdmitInput input;
-    private AbiJson.EncodedInput encoded;
+    private EncodedInput encoded;
     private byte[] aotOutput;
-    private DirectCall floorConstant;
-    private DirectCall floorReadInput;
+    private StepwiseCall floorConstant;
+    private StepwiseCall floorReadInput;
     private PolicyModule floorConstantModule;
     private PolicyModule sdkFloorModule;
 
@@ -71,17 +71,16 @@ public class PolicyAdmitBenchmark {
         aotHostWorkers = PolicyHost.create(limits.toBuilder().onCallerThread(false).build(), PolicyTelemetry.NONE, ExecutionMode.COMPILED);
         aotWorkersModule = aotHostWorkers.compile(wasm);
         interpretedModule = interpretedHost.compile(wasm);
-        aotDirect = DirectCall.of(aotModule, limits.memoryBytes(), limits.logBytesPerCall());
-        interpretedDirect = DirectCall.of(interpretedModule, limits.memoryBytes(), limits.logBytesPerCall());
+        aotDirect = StepwiseCall.of(aotModule, limits);
+        interpretedDirect = StepwiseCall.of(interpretedModule, limits);
         floorConstantModule = aotHost.compile(BenchInputs.plugin("/policies/testing/floor-constant.wasm"));
-        floorConstant = DirectCall.of(floorConstantModule, limits.memoryBytes(), limits.logBytesPerCall());
+        floorConstant = StepwiseCall.of(floorConstantModule, limits);
         sdkFloorModule = aotHost.compile(BenchInputs.plugin("/policies/testing/sdk-floor.wasm"));
-        floorReadInput = DirectCall.of(aotHost.compile(BenchInputs.plugin("/policies/testing/floor-read-input.wasm")),
-                limits.memoryBytes(), limits.logBytesPerCall());
+        floorReadInput = StepwiseCall.of(aotHost.compile(BenchInputs.plugin("/policies/testing/floor-read-input.wasm")), limits);
         input = BenchInputs.admit("bench");
-        encoded = DirectCall.encode(input, false);
-        aotOutput = aotDirect.call(encoded);
-        if (!"allow".equals(aotDirect.validate(aotOutput, encoded))
+        encoded = StepwiseCall.encodeAdmit(input, false);
+        aotOutput = aotDirect.callAdmit(encoded);
+        if (!"allow".equals(aotDirect.checkAdmit(aotOutput, encoded))
                 || !"allow".equals(PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(encoded.json())))) {
             throw new IllegalStateException("the policies disagree or do not allow the benchmark input");
         }
@@ -112,32 +111,32 @@ public class PolicyAdmitBenchmark {
 
     @Benchmark
     public String aotDirect() {
-        AbiJson.EncodedInput in = DirectCall.encode(input, false);
-        return aotDirect.validate(aotDirect.call(in), in);
+        EncodedInput in = StepwiseCall.encodeAdmit(input, false);
+        return aotDirect.checkAdmit(aotDirect.callAdmit(in), in);
     }
 
     @Benchmark
     public String interpretedDirect() {
-        AbiJson.EncodedInput in = DirectCall.encode(input, false);
-        return interpretedDirect.validate(interpretedDirect.call(in), in);
+        EncodedInput in = StepwiseCall.encodeAdmit(input, false);
+        return interpretedDirect.checkAdmit(interpretedDirect.callAdmit(in), in);
     }
 
     @Benchmark
     public String plainJava() {
-        AbiJson.EncodedInput in = DirectCall.encode(input, false);
+        EncodedInput in = StepwiseCall.encodeAdmit(input, false);
         return PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(in.json()));
     }
 
     /** The Extism call of a guest that ignores its input and allows: the floor of any guest call. */
     @Benchmark
     public byte[] floorCallConstant() {
-        return floorConstant.call(encoded);
+        return floorConstant.callAdmit(encoded);
     }
 
     /** As {@link #floorCallConstant}, plus reading the whole input through the kernel as PDKs do. */
     @Benchmark
     public byte[] floorCallReadInput() {
-        return floorReadInput.call(encoded);
+        return floorReadInput.callAdmit(encoded);
     }
 
     /** The whole host path for the constant guest: host bookkeeping, encode, call floor, output checks. */
@@ -156,17 +155,17 @@ public class PolicyAdmitBenchmark {
     }
 
     @Benchmark
-    public AbiJson.EncodedInput stepEncodeInput() {
-        return DirectCall.encode(input, false);
+    public EncodedInput stepEncodeInput() {
+        return StepwiseCall.encodeAdmit(input, false);
     }
 
     @Benchmark
     public byte[] stepExtismCall() {
-        return aotDirect.call(encoded);
+        return aotDirect.callAdmit(encoded);
     }
 
     @Benchmark
     public String stepValidateOutput() {
-        return aotDirect.validate(aotOutput, encoded);
+        return aotDirect.checkAdmit(aotOutput, encoded);
     }
 }

@@ -1,6 +1,5 @@
 package io.sluice.policy.host;
 
-import io.sluice.policy.host.internal.FixtureJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +50,7 @@ public record PolicyFixture(String name, Hook hook, String inputJson, Expectatio
 
     /** The same fixture with {@code input.tenant.id} replaced, to run it as another tenant. */
     public PolicyFixture withTenant(String tenantId) {
-        return new PolicyFixture(name, hook, FixtureJson.withTenant(inputJson, tenantId), expect);
+        return new PolicyFixture(name, hook, FixtureDocuments.withTenant(inputJson, tenantId), expect);
     }
 
     /**
@@ -61,7 +60,7 @@ public record PolicyFixture(String name, Hook hook, String inputJson, Expectatio
      * @throws IllegalArgumentException if the document is not a valid fixture
      */
     public static PolicyFixture parse(String source, String json) {
-        return FixtureJson.parse(source, json);
+        return FixtureDocuments.parse(source, json);
     }
 
     /** Loads every {@code *.json} file of a directory, sorted by file name. */

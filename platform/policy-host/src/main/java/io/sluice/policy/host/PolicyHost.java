@@ -20,8 +20,10 @@ import java.util.concurrent.CompletionException;
  *
  * <h2>Threading</h2>
  * All methods are thread-safe. {@code admit}/{@code route} block the calling thread for at most about
- * {@code queueTimeout + callTimeout} (plus {@code instantiateTimeout} when an instance must first be
- * created); call them from a worker thread, never from an event loop. Guest code runs on the host's own
+ * {@code queueTimeout + callWallTimeout} (plus {@code instantiateTimeout} when an instance must first be
+ * created); call them from a worker thread, never from an event loop. A guest call is stopped when it
+ * has used {@link PolicyLimits#callTimeout()} of CPU time or run for {@link PolicyLimits#callWallTimeout()},
+ * whichever comes first, so a loaded machine slows calls down without failing them (ADR 0007). Guest code runs on the host's own
  * worker threads ({@link PolicyLimits#workerThreads()}); each tenant may occupy at most
  * {@link PolicyLimits#tenantConcurrency()} of them, so a spinning plugin degrades only its own tenant.
  * {@code compile} runs the compiler on a dedicated thread and blocks for at most

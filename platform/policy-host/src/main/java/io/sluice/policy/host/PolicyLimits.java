@@ -7,8 +7,16 @@ import java.util.Objects;
  * Limits the host enforces on every module and call. Immutable; build with {@link #builder()} or take
  * {@link #defaults()} (the values of SPEC POL-2).
  *
- * @param callTimeout wall time one guest call may run (default 10 ms); past it the call is interrupted,
- *     reported as {@link PolicyErrorKind#TIMEOUT} and its instance discarded
+ * @param callTimeout CPU time one guest call may use on its thread (default 10 ms, the call limit of SPEC
+ *     POL-2); past it the call is interrupted, reported as {@link PolicyErrorKind#TIMEOUT} and its instance
+ *     discarded. It is CPU time, not wall time, so that a loaded machine, which slows the thread but does
+ *     not make the guest do more work, cannot trip it (ADR 0007). Checked every watchdog tick (a tenth of
+ *     the limit, at most 1 ms): a call may run up to about one tick past it. Where the JVM cannot measure
+ *     thread CPU time, the same span of wall time is charged instead
+ * @param callWallTimeout wall-clock stop of one guest call (default 1 s, and never below
+ *     {@code callTimeout}): the call is interrupted and reported as {@link PolicyErrorKind#TIMEOUT} when
+ *     it has run this long whatever CPU time it used. It bounds how long a caller and a tenant slot can be
+ *     held by a call that makes no progress on the CPU; on a healthy machine {@code callTimeout} fires first
  * @param memoryBytes bytes the JVM may allocate for one instance's guest linear memory plus its Extism
  *     kernel memory together (default 16 MiB). Growing past it aborts the call with
  *     {@link PolicyErrorKind#MEMORY}; a module declaring more initial memory is refused at upload
@@ -38,6 +46,7 @@ import java.util.Objects;
  */
 public record PolicyLimits(
         Duration callTimeout,
+        Duration callWallTimeout,
         long memoryBytes,
         int outputBytes,
         int moduleBytes,
@@ -55,8 +64,16 @@ public record PolicyLimits(
 
     public static final long MIB = 1024L * 1024L;
 
+    /** Default wall-clock stop of a guest call; see {@link #callWallTimeout()}. */
+    public static final Duration DEFAULT_CALL_WALL_TIMEOUT = Duration.ofSeconds(1);
+
     public PolicyLimits {
         requirePositive(callTimeout, "callTimeout");
+        requirePositive(callWallTimeout, "callWallTimeout");
+        if (callWallTimeout.compareTo(callTimeout) < 0) {
+            throw new IllegalArgumentException("callWallTimeout (" + callWallTimeout + ") must not be below callTimeout ("
+                    + callTimeout + "): a call cannot use more CPU time than wall time");
+        }
         requirePositive(queueTimeout, "queueTimeout");
         requirePositive(instantiateTimeout, "instantiateTimeout");
         requirePositive(compileTimeout, "compileTimeout");
@@ -96,6 +113,10 @@ public record PolicyLimits(
         }
     }
 
+    private static Duration derivedWallTimeout(Duration callTimeout) {
+        return callTimeout != null && callTimeout.compareTo(DEFAULT_CALL_WALL_TIMEOUT) > 0 ? callTimeout : DEFAULT_CALL_WALL_TIMEOUT;
+    }
+
     /** SPEC POL-2 defaults, with worker and concurrency bounds derived from the available processors. */
     public static PolicyLimits defaults() {
         return builder().build();
@@ -108,6 +129,8 @@ public record PolicyLimits(
     public Builder toBuilder() {
         return new Builder()
                 .callTimeout(callTimeout)
+                // A derived stop stays derived, so that raising callTimeout on the copy still builds.
+                .callWallTimeout(callWallTimeout.equals(derivedWallTimeout(callTimeout)) ? null : callWallTimeout)
                 .memoryBytes(memoryBytes)
                 .outputBytes(outputBytes)
                 .moduleBytes(moduleBytes)
@@ -127,6 +150,8 @@ public record PolicyLimits(
     /** Mutable builder; not thread-safe. */
     public static final class Builder {
         private Duration callTimeout = Duration.ofMillis(10);
+        /** Null: the default, raised to {@code callTimeout} when that is set higher. */
+        private Duration callWallTimeout;
         private long memoryBytes = 16 * MIB;
         private int outputBytes = 64 * 1024;
         private int moduleBytes = 4 * 1024 * 1024;
@@ -151,6 +176,15 @@ public record PolicyLimits(
 
         public Builder callTimeout(Duration v) {
             this.callTimeout = v;
+            return this;
+        }
+
+        /**
+         * The wall-clock stop of a guest call. Unless set, it is {@link #DEFAULT_CALL_WALL_TIMEOUT} or
+         * {@code callTimeout} if that is longer, so raising only {@code callTimeout} stays valid.
+         */
+        public Builder callWallTimeout(Duration v) {
+            this.callWallTimeout = v;
             return this;
         }
 
@@ -220,8 +254,10 @@ public record PolicyLimits(
         }
 
         public PolicyLimits build() {
+            Duration wall = callWallTimeout != null ? callWallTimeout : derivedWallTimeout(callTimeout);
             return new PolicyLimits(
                     callTimeout,
+                    wall,
                     memoryBytes,
                     outputBytes,
                     moduleBytes,

@@ -53,7 +53,7 @@ class HostilePluginContainmentTest {
     }
 
     @Test
-    @DisplayName("POL-2 POL-5 an endless loop is interrupted at the 10 ms call limit and its worker freed")
+    @DisplayName("POL-2 POL-5 an endless loop is interrupted at the 10 ms CPU-time call limit and its worker freed")
     void endlessLoopTimesOutAndFreesItsWorker() throws Exception {
         try (PolicyHost host = PolicyHost.create(PolicyLimits.defaults(), PolicyTelemetry.NONE)) {
             PolicyModule loop = TestHosts.compile(host, TestPlugins.hostile("endless-loop"));
@@ -61,7 +61,7 @@ class HostilePluginContainmentTest {
                 AdmitOutcome o = host.admit("spinner", loop, Inputs.admit("spinner"));
                 assertThat(o.isError()).isTrue();
                 assertThat(o.error().kind()).isEqualTo(PolicyErrorKind.TIMEOUT);
-                assertThat(o.error().message()).contains("time limit of 10 ms");
+                assertThat(o.error().message()).contains("CPU time limit of 10 ms");
             }
             PoolStats stats = TestHosts.settled(host, "spinner", loop);
             assertThat(stats.inUse()).as("interrupted guests unwound; no worker keeps spinning").isZero();

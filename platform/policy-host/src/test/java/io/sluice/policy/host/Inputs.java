@@ -5,12 +5,12 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Typed ABI inputs for tests. */
-final class Inputs {
+public final class Inputs {
     static final long TIME_MS = 1_764_000_000_000L;
 
     private Inputs() {}
 
-    static AdmitInput admit(String tenant) {
+    public static AdmitInput admit(String tenant) {
         return admit(tenant, UUID.fromString("6f1c1d0e-4f7e-4c59-9a59-6c1c2f5b8a10"), "dev-tiny", 256);
     }
 

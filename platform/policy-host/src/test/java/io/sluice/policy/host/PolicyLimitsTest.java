@@ -14,6 +14,7 @@ class PolicyLimitsTest {
     void defaultsMatchTheSpecification() {
         PolicyLimits d = PolicyLimits.defaults();
         assertThat(d.callTimeout()).isEqualTo(Duration.ofMillis(10));
+        assertThat(d.callWallTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(d.memoryBytes()).isEqualTo(16L * 1024 * 1024);
         assertThat(d.outputBytes()).isEqualTo(64 * 1024);
         assertThat(d.moduleBytes()).isEqualTo(4 * 1024 * 1024);
@@ -37,8 +38,23 @@ class PolicyLimitsTest {
     }
 
     @Test
+    @DisplayName("the wall-clock stop is never below the CPU-time limit; unless set, it follows a raised limit")
+    void wallClockStopCoversTheCpuLimit() {
+        assertThatThrownBy(() -> PolicyLimits.builder().callTimeout(Duration.ofMillis(50)).callWallTimeout(Duration.ofMillis(20)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("callWallTimeout");
+        assertThat(PolicyLimits.builder().callTimeout(Duration.ofSeconds(5)).build().callWallTimeout()).isEqualTo(Duration.ofSeconds(5));
+        PolicyLimits raised = PolicyLimits.defaults().toBuilder().callTimeout(Duration.ofSeconds(3)).build();
+        assertThat(raised.callWallTimeout()).as("a derived stop stays derived on copies").isEqualTo(Duration.ofSeconds(3));
+        PolicyLimits explicit = PolicyLimits.builder().callWallTimeout(Duration.ofSeconds(7)).build();
+        assertThat(explicit.toBuilder().build().callWallTimeout()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
     void toBuilderRoundTrips() {
         PolicyLimits l = PolicyLimits.builder().callTimeout(Duration.ofMillis(25)).logBytesPerCall(100).build();
         assertThat(l.toBuilder().build()).isEqualTo(l);
+        PolicyLimits w = l.toBuilder().callWallTimeout(Duration.ofMillis(300)).build();
+        assertThat(w.toBuilder().build()).isEqualTo(w);
     }
 }

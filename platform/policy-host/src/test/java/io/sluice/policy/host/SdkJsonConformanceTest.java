@@ -2,9 +2,9 @@ package io.sluice.policy.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.policy.host.internal.AbiJson;
-import io.sluice.policy.host.internal.AbiJson.EncodedInput;
-import io.sluice.policy.host.internal.AbiJson.RequestFacts;
+import io.sluice.policy.host.internal.abi.AbiJson;
+import io.sluice.policy.host.internal.abi.AbiJson.EncodedInput;
+import io.sluice.policy.host.internal.abi.AbiJson.RequestFacts;
 import io.sluice.policy.host.internal.DirectCall;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -15,16 +15,16 @@ import tools.jackson.databind.json.JsonMapper;
  * Loads the plugin corpus built from source by policy-examples (AssemblyScript examples and hostile WAT
  * modules), from the {@code sluice-policy-examples} jar on the test class path.
  */
-final class TestPlugins {
+public final class TestPlugins {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private TestPlugins() {}
 
-    static byte[] hostile(String name) {
+    public static byte[] hostile(String name) {
         return resource("/policies/hostile/" + name + ".wasm");
     }
 
-    static byte[] example(String name) {
+    public static byte[] example(String name) {
         return resource("/policies/examples/" + name + ".wasm");
     }
 

@@ -2,11 +2,16 @@ package io.sluice.policy.host.internal;
 
 import io.sluice.policy.host.AdmitInput;
 import io.sluice.policy.host.PolicyModule;
+import io.sluice.policy.host.internal.abi.AbiJson;
+import io.sluice.policy.host.internal.abi.AbiSchemas;
+import io.sluice.policy.host.internal.abi.OutputValidator;
+import io.sluice.policy.host.internal.wasm.CompiledPolicy;
+import io.sluice.policy.host.internal.wasm.GuestInstance;
 
 /**
  * Runs one guest instance on the calling thread, step by step, without the worker hand-off and without
- * any time limit. For benchmarks that show where the time of a call goes; never for tenant traffic.
- * Not thread-safe.
+ * any time limit. Backs {@link io.sluice.policy.host.diagnostics.StepwiseCall}, the supported entry for
+ * benchmarks; never for tenant traffic. Not thread-safe.
  */
 public final class DirectCall {
     private final CompiledPolicy policy;
@@ -20,9 +25,10 @@ public final class DirectCall {
 
     /** A fresh instance of a module compiled by a host (memory budget and log bound as given). */
     public static DirectCall of(PolicyModule module, long memoryBytes, int logBytes) {
-        CompiledPolicy p = (CompiledPolicy) module;
-        HostRuntime owner = (HostRuntime) p.owner;
-        return new DirectCall(p, GuestInstance.create(p, ExtismKernel.get(owner.mode()), memoryBytes, logBytes));
+        if (!(module instanceof CompiledPolicy p)) {
+            throw new IllegalArgumentException("module was not compiled by a policy host: " + module);
+        }
+        return new DirectCall(p, p.instantiateUnpooled(memoryBytes, logBytes));
     }
 
     /** Step 1: typed input to ABI JSON bytes. */
