@@ -169,7 +169,7 @@ public final class HotPathBench {
             result.put("added", added);
         }
         result.put("app", appSummary(measured));
-        result.put("finished_at", Instant.now().toString());
+        finish(result);
         printStreamsSummary(directSide, sluiceSide, result);
         return result;
     }
@@ -199,7 +199,7 @@ public final class HotPathBench {
         result.put("app", appSummary(measured));
         Map<String, Object> check = checkTasksEnd(target, sluice.lastAcceptedTaskIds());
         result.put("end_check", check);
-        result.put("finished_at", Instant.now().toString());
+        finish(result);
         System.out.printf("%nadmissions: %.1f/s   POST p50 %.2f ms  p90 %.2f ms  p99 %.2f ms   errors %s%n", side.tasksPerSecond(),
                 side.submit().p50Ms(), side.submit().p90Ms(), side.submit().p99Ms(), side.errors());
         System.out.println("app: " + result.get("app"));
@@ -317,6 +317,16 @@ public final class HotPathBench {
         m.put("target", target.description());
         m.put("machine", MachineInfo.describe(args.root()));
         return m;
+    }
+
+    /** The load average at the end too: other work on a shared machine shows up in it, and in the spread. */
+    private static void finish(Map<String, Object> result) {
+        result.put("finished_at", Instant.now().toString());
+        if (result.get("machine") instanceof Map<?, ?> machine) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) machine;
+            m.put("load_average_at_end", MachineInfo.loadAverage());
+        }
     }
 
     private Map<String, Object> config(Target target) {

@@ -19,10 +19,16 @@ final class MachineInfo {
         m.put("mem_total", memTotal);
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("jvm", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
-        m.put("load_average_at_start", read("/proc/loadavg").trim());
+        m.put("load_average_at_start", loadAverage());
         m.put("git_commit", git(root, "rev-parse", "HEAD"));
         m.put("git_branch", git(root, "rev-parse", "--abbrev-ref", "HEAD"));
         return m;
+    }
+
+    /** 1, 5 and 15 minute load averages of the machine. */
+    static String loadAverage() {
+        String[] f = read("/proc/loadavg").trim().split("\\s+");
+        return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "unknown";
     }
 
     /** The value of the first {@code key : value} line, as in /proc/cpuinfo and /proc/meminfo. */
