@@ -97,9 +97,15 @@ public final class HotPathBench {
                     new HttpClientOptions().setKeepAlive(true).setConnectTimeout(10_000).setTcpNoDelay(true),
                     new PoolOptions().setHttp1MaxSize(2 * args.clients() + 16).setMaxWaitQueueSize(-1));
             Context context = vertx.getOrCreateContext();
+            Double idleCores = target.appPid() > 0 ? idleCpuCores(new ProcessProbe(target.appPid())) : null;
             Map<String, Object> result = args.scenario() == Scenario.STREAMS
                     ? streams(context, http, target)
                     : admissions(context, http, target);
+            if (idleCores != null && result.get("app") instanceof Map<?, ?> app && !app.isEmpty()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> appFigures = (Map<String, Object>) app;
+                appFigures.put("idle_cpu_cores", LatencySummary.round(idleCores));
+            }
             Path file = write(result);
             System.out.println("result written to " + args.root().relativize(file.toAbsolutePath()));
         } finally {
@@ -110,6 +116,19 @@ public final class HotPathBench {
                 stack.close();
             }
         }
+    }
+
+    /**
+     * CPU the app spends with no load (schedulers, health checks, metrics), in cores: per-task CPU includes it,
+     * so a reader needs it to tell per-task work from background work.
+     */
+    private static double idleCpuCores(ProcessProbe probe) throws Exception {
+        long seconds = 5;
+        double before = probe.cpuSeconds();
+        TimeUnit.SECONDS.sleep(seconds);
+        double idle = (probe.cpuSeconds() - before) / seconds;
+        LocalStack.log("app CPU with no load: %.3f cores", idle);
+        return idle;
     }
 
     /** What the load goes to. {@code appPid} 0 means the app's process is unknown (not measured). */

@@ -22,6 +22,9 @@ final class MachineInfo {
         m.put("load_average_at_start", loadAverage());
         m.put("git_commit", git(root, "rev-parse", "HEAD"));
         m.put("git_branch", git(root, "rev-parse", "--abbrev-ref", "HEAD"));
+        // The last commit that changed what runs on the measured path: a driver or docs commit does not change it.
+        m.put("app_source_commit", git(root, "log", "-1", "--format=%H", "--", "platform/app", "platform/core", "platform/engines",
+                "platform/policy-host", "db", "openapi"));
         return m;
     }
 

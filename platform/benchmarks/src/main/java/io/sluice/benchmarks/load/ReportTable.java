@@ -60,8 +60,8 @@ final class ReportTable {
                 .append("| run | commit | clients, tokens/s, max_tokens | TTFT p50 / p99 ms direct | TTFT p50 / p99 ms Sluice"
                         + " | added TTFT p50 / p99 ms | inter-token p99 ms direct / Sluice (added) | tasks/s direct / Sluice"
                         + " | submit p50 / p99 ms | app CPU ms/task, µs/token | heap after GC MiB | app threads"
-                        + " | errors direct / Sluice |\n")
-                .append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                        + " | errors direct / Sluice | load avg start → end |\n")
+                .append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (Result r : results) {
             JsonNode j = r.json();
             if (!"streams".equals(j.path("scenario").asText())) {
@@ -87,12 +87,13 @@ final class ReportTable {
                     .append(" | ").append(num(app.path("heap_after_gc_mib")))
                     .append(" | ").append(num(app.path("threads_max")))
                     .append(" | ").append(errors(direct.path("errors"))).append(" / ").append(errors(sluice.path("errors")))
+                    .append(" | ").append(load(j))
                     .append(" |\n");
         }
         md.append("\n### admissions\n\n")
                 .append("| run | commit | clients | admissions/s | POST p50 / p90 / p99 ms | app CPU ms/admission | heap after GC MiB"
-                        + " | app threads | errors | tasks checked: ended / not ended |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+                        + " | app threads | errors | tasks checked: ended / not ended | load avg start → end |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
         for (Result r : results) {
             JsonNode j = r.json();
             if (!"admissions".equals(j.path("scenario").asText())) {
@@ -113,6 +114,7 @@ final class ReportTable {
                     .append(" | ").append(num(app.path("threads_max")))
                     .append(" | ").append(errors(sluice.path("errors")))
                     .append(" | ").append(check.path("ended").asText("–")).append(" / ").append(check.path("not_ended").asText("–"))
+                    .append(" | ").append(load(j))
                     .append(" |\n");
         }
         return md.toString();
@@ -123,9 +125,26 @@ final class ReportTable {
         return "[" + name + "](" + prefix + r.fileName() + ")";
     }
 
+    /** The commit of the measured code: the app's sources when the file names them, else the checkout's. */
     private static String shortCommit(JsonNode j) {
-        String c = j.path("machine").path("git_commit").asText("");
+        String c = j.path("machine").path("app_source_commit").asText("");
+        if (c.length() < 7) {
+            c = j.path("machine").path("git_commit").asText("");
+        }
         return c.length() >= 7 ? "`" + c.substring(0, 7) + "`" : "–";
+    }
+
+    /**
+     * One-minute load averages at the start and end of the run: on a shared 2-core machine they say more about
+     * a run's noise than anything else in the file.
+     */
+    private static String load(JsonNode j) {
+        return firstField(j.path("machine").path("load_average_at_start")) + " → " + firstField(j.path("machine").path("load_average_at_end"));
+    }
+
+    private static String firstField(JsonNode n) {
+        String t = n.asText("").trim();
+        return t.isEmpty() ? "–" : t.split("\\s+")[0];
     }
 
     private static String pair(JsonNode a, JsonNode b) {

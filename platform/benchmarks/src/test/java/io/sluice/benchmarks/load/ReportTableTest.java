@@ -15,7 +15,9 @@ class ReportTableTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String STREAMS = """
-            {"scenario":"streams","started_at":"2026-12-02T11:00:00Z","machine":{"git_commit":"198f7c5c77e7"},
+            {"scenario":"streams","started_at":"2026-12-02T11:00:00Z",
+             "machine":{"git_commit":"0e79a7e0000","app_source_commit":"198f7c5c77e7","load_average_at_start":"2.10 1.50 1.00",
+                        "load_average_at_end":"3.40 2.00 1.20"},
              "config":{"clients":1000,"tokens_per_s":5,"max_tokens":64},
              "sides":{"direct":{"tasks_per_s":78.1,"ttft":{"p50_ms":203.0,"p99_ms":224.5},"inter_token":{"p99_ms":201.2},"errors":{}},
                       "sluice":{"tasks_per_s":70.2,"ttft":{"p50_ms":1699.0,"p99_ms":6305.0},"inter_token":{"p99_ms":260.0},
@@ -42,9 +44,9 @@ class ReportTableTest {
         String md = ReportTable.render(results(), "results/hot-path/");
         assertThat(md).contains("| [2026-12-02-streams-c1000-t5-m64-1](results/hot-path/2026-12-02-streams-c1000-t5-m64-1.json)"
                 + " | `198f7c5` | 1000, 5, 64 | 203 / 225 | 1699 / 6305 | 1496 / 6081 | 201 / 260 (58.8) | 78.1 / 70.2"
-                + " | 1400 / 4400 | 16.3, 255 | 227 | 45 | 0 / 3 × POST 429 ADMISSION_REJECT |");
+                + " | 1400 / 4400 | 16.3, 255 | 227 | 45 | 0 / 3 × POST 429 ADMISSION_REJECT | 2.10 → 3.40 |");
         assertThat(md).contains("| [2026-12-02-admissions-c64-1](results/hot-path/2026-12-02-admissions-c64-1.json)"
-                + " | `198f7c5` | 64 | 352 | 20.1 / 40.0 / 70.0 | 4.20 | 80.0 | 50 | 0 | 50 / 0 |");
+                + " | `198f7c5` | 64 | 352 | 20.1 / 40.0 / 70.0 | 4.20 | 80.0 | 50 | 0 | 50 / 0 | – → – |");
     }
 
     @Test
