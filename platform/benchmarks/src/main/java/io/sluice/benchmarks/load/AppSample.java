@@ -10,8 +10,9 @@ import java.util.Map;
  * @param threadsMax most threads seen while sampling the window
  * @param rssMaxMiB largest resident set seen while sampling the window
  * @param heapAfterGcMiB heap in use right after a full GC once the phase drained, or -1 when it could not be read
+ * @param jitCompileSeconds JIT compilation time within the window (part of {@code cpuSeconds}), -1 when unknown
  */
-record AppSample(double cpuSeconds, int threadsMax, long rssMaxMiB, double heapAfterGcMiB) {
+record AppSample(double cpuSeconds, int threadsMax, long rssMaxMiB, double heapAfterGcMiB, double jitCompileSeconds) {
 
     Map<String, Object> toJson(long tasks, long tokens) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -21,6 +22,7 @@ record AppSample(double cpuSeconds, int threadsMax, long rssMaxMiB, double heapA
         m.put("threads_max", threadsMax);
         m.put("rss_max_mib", rssMaxMiB);
         m.put("heap_after_gc_mib", heapAfterGcMiB < 0 ? null : LatencySummary.round(heapAfterGcMiB));
+        m.put("jit_compile_s", jitCompileSeconds < 0 ? null : LatencySummary.round(jitCompileSeconds));
         return m;
     }
 }

@@ -46,9 +46,12 @@ public final class HotPathBench {
 
     private final BenchArgs args;
     private final Instant startedAt = Instant.now();
+    /** Taken before anything starts, so that the load average shows the machine before this run added to it. */
+    private final Map<String, Object> machine;
 
     private HotPathBench(BenchArgs args) {
         this.args = args;
+        this.machine = args.scenario() == Scenario.REPORT ? Map.of() : MachineInfo.describe(args.root());
     }
 
     public static void main(String[] argv) {
@@ -279,6 +282,7 @@ public final class HotPathBench {
         if (probe != null) {
             sleepUntil(running.windowStartNanos());
             double cpuBefore = probe.cpuSeconds();
+            double jitBefore = probe.jitCompileSeconds();
             int threadsMax = 0;
             long rssMax = 0;
             while (System.nanoTime() < running.windowEndNanos()) {
@@ -287,8 +291,10 @@ public final class HotPathBench {
                 sleepUntil(Math.min(running.windowEndNanos(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
             }
             double cpu = probe.cpuSeconds() - cpuBefore;
+            double jitAfter = probe.jitCompileSeconds();
+            double jit = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
             running.done().get(windowNanos + drainNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
-            sample = new AppSample(cpu, threadsMax, rssMax, probe.heapAfterFullGcMiB());
+            sample = new AppSample(cpu, threadsMax, rssMax, probe.heapAfterFullGcMiB(), jit);
         }
         PhaseResult r = running.done().get(rampNanos + windowNanos + drainNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
         if (sample != null) {
@@ -334,16 +340,16 @@ public final class HotPathBench {
         m.put("command", args.displayCommand());
         m.put("started_at", startedAt.toString());
         m.put("target", target.description());
-        m.put("machine", MachineInfo.describe(args.root()));
+        m.put("machine", machine);
         return m;
     }
 
     /** The load average at the end too: other work on a shared machine shows up in it, and in the spread. */
     private static void finish(Map<String, Object> result) {
         result.put("finished_at", Instant.now().toString());
-        if (result.get("machine") instanceof Map<?, ?> machine) {
+        if (result.get("machine") instanceof Map<?, ?> machineFigures) {
             @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) machine;
+            Map<String, Object> m = (Map<String, Object>) machineFigures;
             m.put("load_average_at_end", MachineInfo.loadAverage());
         }
     }
@@ -368,6 +374,7 @@ public final class HotPathBench {
         int threads = 0;
         long rss = 0;
         double heap = -1;
+        double jit = 0;
         boolean any = false;
         for (PhaseResult p : phases) {
             if (p.app() == null) {
@@ -380,11 +387,12 @@ public final class HotPathBench {
             threads = Math.max(threads, p.app().threadsMax());
             rss = Math.max(rss, p.app().rssMaxMiB());
             heap = Math.max(heap, p.app().heapAfterGcMiB());
+            jit = jit < 0 || p.app().jitCompileSeconds() < 0 ? -1 : jit + p.app().jitCompileSeconds();
         }
         if (!any) {
             return Map.of();
         }
-        return new AppSample(cpu, threads, rss, heap).toJson(tasks, tokens);
+        return new AppSample(cpu, threads, rss, heap, jit).toJson(tasks, tokens);
     }
 
     private void printStreamsSummary(SideSummary direct, SideSummary sluice, Map<String, Object> result) {

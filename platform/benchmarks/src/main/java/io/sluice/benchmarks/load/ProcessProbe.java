@@ -60,6 +60,36 @@ final class ProcessProbe {
     }
 
     /**
+     * Time the JIT compilers have spent so far ({@code jstat -compiler}), -1 when it cannot be read. Compiling
+     * is CPU the app spends while not yet warm: it tells a reader whether a window's CPU per task is steady state.
+     */
+    double jitCompileSeconds() {
+        try {
+            return jitSeconds(run(List.of("jstat", "-compiler", Long.toString(pid))));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The {@code Time} column of {@code jstat -compiler} output. */
+    static double jitSeconds(String jstatCompiler) {
+        String[] lines = jstatCompiler.trim().split("\n");
+        if (lines.length < 2) {
+            throw new IllegalArgumentException("unrecognised jstat -compiler output: " + jstatCompiler);
+        }
+        List<String> header = List.of(lines[0].trim().split("\\s+"));
+        String[] values = lines[1].trim().split("\\s+");
+        int time = header.indexOf("Time");
+        if (time < 0 || time >= values.length) {
+            throw new IllegalArgumentException("no Time column in jstat -compiler output: " + lines[0]);
+        }
+        return Double.parseDouble(values[time]);
+    }
+
+    /**
      * utime + stime, in clock ticks, from a {@code /proc/<pid>/stat} line. The command name (field 2) may hold
      * spaces and parentheses, so fields are counted from the last {@code ')'}.
      */

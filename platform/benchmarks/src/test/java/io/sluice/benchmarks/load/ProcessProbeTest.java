@@ -37,4 +37,11 @@ class ProcessProbeTest {
         assertThat(ProcessProbe.heapUsedKiB(serial)).isEqualTo(1000);
         assertThatThrownBy(() -> ProcessProbe.heapUsedKiB("1:\nsomething else\n")).hasMessageStartingWith("unrecognised GC.heap_info");
     }
+
+    @Test
+    void readsTheJitCompileTimeFromJstat() {
+        String out = "Compiled Failed Invalid   Time   FailedType FailedMethod\n    4858      0       0    16.01          0             \n";
+        assertThat(ProcessProbe.jitSeconds(out)).isEqualTo(16.01);
+        assertThatThrownBy(() -> ProcessProbe.jitSeconds("nothing")).hasMessageStartingWith("unrecognised jstat");
+    }
 }
