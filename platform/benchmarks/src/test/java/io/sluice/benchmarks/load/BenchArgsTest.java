@@ -8,8 +8,11 @@ import io.sluice.benchmarks.load.BenchArgs.Scenario;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// PERF-2: the load driver's pure parts (the driver itself is run by hand, never timed in the build).
+@Tag("PERF-2")
 class BenchArgsTest {
     private static BenchArgs parse(String... argv) {
         return BenchArgs.parse(List.of(argv));

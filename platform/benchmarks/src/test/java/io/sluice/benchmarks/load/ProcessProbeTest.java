@@ -3,8 +3,11 @@ package io.sluice.benchmarks.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// PERF-2: the load driver's pure parts (the driver itself is run by hand, never timed in the build).
+@Tag("PERF-2")
 class ProcessProbeTest {
     @Test
     void cpuTicksAreUserPlusSystemEvenWhenTheCommandNameHasSpacesAndParentheses() {

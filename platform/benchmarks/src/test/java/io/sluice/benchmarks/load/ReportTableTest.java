@@ -8,9 +8,12 @@ import io.sluice.benchmarks.load.ReportTable.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+// PERF-2: the load driver's pure parts (the driver itself is run by hand, never timed in the build).
+@Tag("PERF-2")
 class ReportTableTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

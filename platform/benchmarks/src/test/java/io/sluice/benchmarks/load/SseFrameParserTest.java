@@ -6,8 +6,11 @@ import io.sluice.benchmarks.load.SseFrameParser.SseFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// PERF-2: the load driver's pure parts (the driver itself is run by hand, never timed in the build).
+@Tag("PERF-2")
 class SseFrameParserTest {
     private static final String SLUICE_STREAM = "id: 1\nevent: started\ndata: {\"queue_position\":0}\n\n"
             + ": keep-alive\n\n"

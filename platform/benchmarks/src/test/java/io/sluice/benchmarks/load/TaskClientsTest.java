@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.benchmarks.load.DirectEngineClient.FrameKind;
 import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// PERF-2: the load driver's pure parts (the driver itself is run by hand, never timed in the build).
+@Tag("PERF-2")
 class TaskClientsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
