@@ -1,0 +1,451 @@
+package io.sluice.benchmarks.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sluice.benchmarks.load.BenchArgs.BadArguments;
+import io.sluice.benchmarks.load.BenchArgs.Scenario;
+import io.sluice.benchmarks.load.TaskClient.Side;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bin/sluice bench}: the hot-path load driver (issue 9). {@code streams} runs the same closed-loop
+ * generation load directly against the engine simulator and through Sluice in one run, phases in ABBA order
+ * after a warm-up of each side, so that drift on a shared machine affects both sides alike;
+ * {@code admissions} measures submits alone; {@code report} regenerates the tables of
+ * {@code docs/benchmarks/hot-path.md} from the result files.
+ */
+public final class HotPathBench {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Simulator slots above the client count, so that the engine itself never queues a generation. */
+    private static final double SLOT_HEADROOM = 1.2;
+
+    private final BenchArgs args;
+    private final Instant startedAt = Instant.now();
+    /** Taken before anything starts, so that the load average shows the machine before this run added to it. */
+    private final Map<String, Object> machine;
+
+    private HotPathBench(BenchArgs args) {
+        this.args = args;
+        this.machine = args.scenario() == Scenario.REPORT ? Map.of() : MachineInfo.describe(args.root());
+    }
+
+    public static void main(String[] argv) {
+        BenchArgs args;
+        try {
+            args = BenchArgs.parse(Arrays.asList(argv));
+        } catch (BadArguments e) {
+            System.err.println("sluice bench: " + e.getMessage());
+            System.err.println(BenchArgs.USAGE);
+            System.exit(64);
+            return;
+        }
+        try {
+            new HotPathBench(args).run();
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("sluice bench: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private void run() throws Exception {
+        if (args.scenario() == Scenario.REPORT) {
+            report();
+            return;
+        }
+        Target target = null;
+        LocalStack stack = null;
+        Vertx vertx = null;
+        try {
+            if (args.target() == null) {
+                int slots = (int) Math.ceil(args.clients() * SLOT_HEADROOM) + 4;
+                // Admissions measure the submit path, so generations run unpaced and never hold the queue.
+                int pacing = args.scenario() == Scenario.STREAMS ? args.tokensPerSecond() : 0;
+                stack = LocalStack.start(args.root(), slots, pacing);
+                String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+                target = new Target(stack.appUrl(), stack.engineUrl(), stack.appPid(), stack.tenantToken(tenant), "local", slots);
+            } else {
+                target = new Target(args.target(), args.engineUrl(), args.appPid(), token(), "running stack " + args.target(), 0);
+            }
+            // One event loop: enough for thousands of streams on loopback, keeps the driver's own CPU small
+            // (it shares the machine with what it measures) and lets the recorders go without locks.
+            vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2).setInternalBlockingPoolSize(2));
+            HttpClient http = vertx.createHttpClient(
+                    new HttpClientOptions().setKeepAlive(true).setConnectTimeout(10_000).setTcpNoDelay(true),
+                    new PoolOptions().setHttp1MaxSize(2 * args.clients() + 16).setMaxWaitQueueSize(-1));
+            Context context = vertx.getOrCreateContext();
+            Double idleCores = target.appPid() > 0 ? idleCpuCores(new ProcessProbe(target.appPid())) : null;
+            Map<String, Object> result = args.scenario() == Scenario.STREAMS
+                    ? streams(context, http, target)
+                    : admissions(context, http, target);
+            if (idleCores != null && result.get("app") instanceof Map<?, ?> app && !app.isEmpty()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> appFigures = (Map<String, Object>) app;
+                appFigures.put("idle_cpu_cores", LatencySummary.round(idleCores));
+            }
+            Path file = write(result);
+            System.out.println("result written to " + args.root().relativize(file.toAbsolutePath()));
+        } finally {
+            if (vertx != null) {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            if (stack != null) {
+                stack.close();
+            }
+        }
+    }
+
+    /**
+     * CPU the app spends with no load (schedulers, health checks, metrics), in cores: per-task CPU includes it,
+     * so a reader needs it to tell per-task work from background work.
+     */
+    private static double idleCpuCores(ProcessProbe probe) throws Exception {
+        long seconds = 5;
+        double before = probe.cpuSeconds();
+        TimeUnit.SECONDS.sleep(seconds);
+        double idle = (probe.cpuSeconds() - before) / seconds;
+        LocalStack.log("app CPU with no load: %.3f cores", idle);
+        return idle;
+    }
+
+    /** What the load goes to. {@code appPid} 0 means the app's process is unknown (not measured). */
+    private record Target(URI sluice, URI engine, long appPid, String token, String description, int simulatorSlots) {}
+
+    // ------------------------------------------------------------------------------------------- streams
+
+    private Map<String, Object> streams(Context context, HttpClient http, Target target) throws Exception {
+        double streamSeconds = args.maxTokens() / (double) args.tokensPerSecond();
+        long rampNanos = (long) (Math.max(1.0, streamSeconds) * 1e9);
+        long drainNanos = (long) (Math.max(30.0, 3 * streamSeconds) * 1e9);
+        long idleTimeoutMs = (long) Math.max(60_000, 5_000 * streamSeconds);
+        TaskClient sluice = new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), false, idleTimeoutMs);
+        TaskClient direct = target.engine() == null ? null : new DirectEngineClient(http, target.engine(), args.maxTokens(), idleTimeoutMs);
+        ProcessProbe probe = target.appPid() > 0 ? new ProcessProbe(target.appPid()) : null;
+        if (direct == null) {
+            LocalStack.log("no --engine-url: the direct side is skipped; only Sluice is measured");
+        }
+
+        List<PhaseResult> measured = new ArrayList<>();
+        if (args.warmupSeconds() > 0) {
+            if (direct != null) {
+                phase(context, direct, "warm-up direct", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+            }
+            phase(context, sluice, "warm-up sluice", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+        }
+        // ABBA: a drift over the run (JIT, table growth, neighbours on the machine) hits both sides alike.
+        List<TaskClient> order = direct == null ? List.of(sluice, sluice) : List.of(direct, sluice, sluice, direct);
+        int n = 0;
+        for (TaskClient c : order) {
+            n++;
+            measured.add(phase(context, c, c.side().wire() + "#" + n, rampNanos, secondsToNanos(args.durationSeconds()), drainNanos,
+                    c.side() == Side.SLUICE ? probe : null));
+        }
+
+        Map<String, Object> result = header("streams", target);
+        Map<String, Object> cfg = config(target);
+        cfg.put("tokens_per_s", args.tokensPerSecond());
+        cfg.put("max_tokens", args.maxTokens());
+        cfg.put("ramp_s", rampNanos / 1e9);
+        result.put("config", cfg);
+        result.put("phases", measured.stream().map(PhaseResult::toJson).toList());
+        Map<String, Object> sides = new LinkedHashMap<>();
+        SideSummary directSide = SideSummary.of(Side.DIRECT, measured);
+        SideSummary sluiceSide = SideSummary.of(Side.SLUICE, measured);
+        if (directSide != null) {
+            sides.put("direct", directSide.toJson());
+        }
+        sides.put("sluice", sluiceSide.toJson());
+        result.put("sides", sides);
+        if (directSide != null) {
+            Map<String, Object> added = new LinkedHashMap<>();
+            added.put("ttft_p50_ms", LatencySummary.round(sluiceSide.ttft().p50Ms() - directSide.ttft().p50Ms()));
+            added.put("ttft_p99_ms", LatencySummary.round(sluiceSide.ttft().p99Ms() - directSide.ttft().p99Ms()));
+            added.put("inter_token_p50_ms", LatencySummary.round(sluiceSide.interToken().p50Ms() - directSide.interToken().p50Ms()));
+            added.put("inter_token_p99_ms", LatencySummary.round(sluiceSide.interToken().p99Ms() - directSide.interToken().p99Ms()));
+            result.put("added", added);
+        }
+        result.put("app", appSummary(measured));
+        finish(result);
+        printStreamsSummary(directSide, sluiceSide, result);
+        return result;
+    }
+
+    // ---------------------------------------------------------------------------------------- admissions
+
+    private Map<String, Object> admissions(Context context, HttpClient http, Target target) throws Exception {
+        SluiceTaskClient sluice = new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), true, 60_000);
+        ProcessProbe probe = target.appPid() > 0 ? new ProcessProbe(target.appPid()) : null;
+        long rampNanos = TimeUnit.SECONDS.toNanos(1);
+        long drainNanos = TimeUnit.SECONDS.toNanos(60);
+        if (args.warmupSeconds() > 0) {
+            phase(context, sluice, "warm-up admissions", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+        }
+        List<PhaseResult> measured = new ArrayList<>();
+        for (int i = 1; i <= args.phases(); i++) {
+            measured.add(phase(context, sluice, "admissions#" + i, rampNanos, secondsToNanos(args.durationSeconds()), drainNanos, probe));
+        }
+        Map<String, Object> result = header("admissions", target);
+        Map<String, Object> cfg = config(target);
+        cfg.put("max_tokens", args.maxTokens());
+        cfg.put("phases", args.phases());
+        result.put("config", cfg);
+        result.put("phases", measured.stream().map(PhaseResult::toJson).toList());
+        SideSummary side = SideSummary.of(Side.SLUICE, measured);
+        result.put("sides", Map.of("sluice", side.toJson()));
+        result.put("app", appSummary(measured));
+        Map<String, Object> check = checkTasksEnd(target, sluice.lastAcceptedTaskIds());
+        result.put("end_check", check);
+        finish(result);
+        System.out.printf("%nadmissions: %.1f/s   POST p50 %.2f ms  p90 %.2f ms  p99 %.2f ms   errors %s%n", side.tasksPerSecond(),
+                side.submit().p50Ms(), side.submit().p90Ms(), side.submit().p99Ms(), side.errors());
+        System.out.println("app: " + result.get("app"));
+        System.out.println("tasks that end (last accepted, checked): " + check);
+        return result;
+    }
+
+    /**
+     * A light check that admitted tasks do run to their end: the last accepted ones are polled until a
+     * terminal state, for at most 60 s. Admission that only fills a queue would look fast and be useless.
+     */
+    private Map<String, Object> checkTasksEnd(Target target, List<String> ids) throws Exception {
+        List<String> sample = ids.subList(Math.max(0, ids.size() - 50), ids.size());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        Map<String, Long> states = new TreeMap<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Pattern statePattern = Pattern.compile("\"state\"\\s*:\\s*\"(\\w+)\"");
+        long ended = 0;
+        for (String id : sample) {
+            String state = "unknown";
+            while (true) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(target.sluice().resolve("/v1/tasks/" + id))
+                                .header("Authorization", "Bearer " + target.token()).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                Matcher m = statePattern.matcher(r.body());
+                state = r.statusCode() == 200 && m.find() ? m.group(1) : "HTTP " + r.statusCode();
+                boolean terminal = List.of("succeeded", "failed", "canceled").contains(state);
+                if (terminal || System.nanoTime() > deadline) {
+                    if (terminal) {
+                        ended++;
+                    }
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            states.merge(state, 1L, Long::sum);
+        }
+        Map<String, Object> check = new LinkedHashMap<>();
+        check.put("checked", sample.size());
+        check.put("ended", ended);
+        check.put("not_ended", sample.size() - ended);
+        check.put("states", states);
+        return check;
+    }
+
+    // ------------------------------------------------------------------------------------------- phases
+
+    /**
+     * Runs one phase; for a Sluice phase with a known app process, samples its CPU over exactly the measured
+     * window, its threads and resident size during it, and its heap after a full GC once the phase drained.
+     */
+    private PhaseResult phase(Context context, TaskClient client, String name, long rampNanos, long windowNanos, long drainNanos,
+            ProcessProbe probe) throws Exception {
+        ClosedLoop.Plan plan = new ClosedLoop.Plan(name, args.clients(), rampNanos, windowNanos, args.maxTasksPerPhase(), drainNanos);
+        LocalStack.log("phase %s: %d clients, ramp %.1f s, window %d s", name, args.clients(), rampNanos / 1e9, windowNanos / 1_000_000_000L);
+        ClosedLoop.Running running = ClosedLoop.start(context, client, plan);
+        AppSample sample = null;
+        if (probe != null) {
+            sleepUntil(running.windowStartNanos());
+            double cpuBefore = probe.cpuSeconds();
+            double jitBefore = probe.jitCompileSeconds();
+            int threadsMax = 0;
+            long rssMax = 0;
+            while (System.nanoTime() < running.windowEndNanos()) {
+                threadsMax = Math.max(threadsMax, probe.threads());
+                rssMax = Math.max(rssMax, probe.rssMiB());
+                sleepUntil(Math.min(running.windowEndNanos(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
+            }
+            double cpu = probe.cpuSeconds() - cpuBefore;
+            double jitAfter = probe.jitCompileSeconds();
+            double jit = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
+            running.done().get(windowNanos + drainNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+            sample = new AppSample(cpu, threadsMax, rssMax, probe.heapAfterFullGcMiB(), jit);
+        }
+        PhaseResult r = running.done().get(rampNanos + windowNanos + drainNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+        if (sample != null) {
+            r = r.withApp(sample);
+        }
+        print(r);
+        return r;
+    }
+
+    private static void print(PhaseResult r) {
+        LatencySummary ttft = LatencySummary.of(r.ttft());
+        LatencySummary gap = LatencySummary.of(r.interToken());
+        LatencySummary submit = LatencySummary.of(r.submit());
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT,
+                "%-20s %7.1f tasks/s  TTFT p50 %8.2f p90 %8.2f p99 %8.2f ms  gap p50 %7.2f p99 %7.2f ms", r.name(), r.tasksPerSecond(),
+                ttft.p50Ms(), ttft.p90Ms(), ttft.p99Ms(), gap.p50Ms(), gap.p99Ms()));
+        if (r.side() == Side.SLUICE) {
+            line.append(String.format(java.util.Locale.ROOT, "  submit p50 %7.2f p99 %7.2f ms", submit.p50Ms(), submit.p99Ms()));
+        }
+        line.append("  errors ").append(r.errors());
+        if (r.app() != null) {
+            line.append("  app ").append(r.app().toJson(r.endedInWindow(), r.tokensInWindow()));
+        }
+        System.out.println(line);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    private static long secondsToNanos(int seconds) {
+        return TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    // ------------------------------------------------------------------------------------------ results
+
+    private Map<String, Object> header(String scenario, Target target) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scenario", scenario);
+        m.put("command", args.displayCommand());
+        m.put("started_at", startedAt.toString());
+        m.put("target", target.description());
+        m.put("machine", machine);
+        return m;
+    }
+
+    /** The load average at the end too: other work on a shared machine shows up in it, and in the spread. */
+    private static void finish(Map<String, Object> result) {
+        result.put("finished_at", Instant.now().toString());
+        if (result.get("machine") instanceof Map<?, ?> machineFigures) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) machineFigures;
+            m.put("load_average_at_end", MachineInfo.loadAverage());
+        }
+    }
+
+    private Map<String, Object> config(Target target) {
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("clients", args.clients());
+        cfg.put("duration_s", args.durationSeconds());
+        cfg.put("warmup_s", args.warmupSeconds());
+        cfg.put("max_tasks_per_phase", args.maxTasksPerPhase());
+        if (target.simulatorSlots() > 0) {
+            cfg.put("simulator_slots", target.simulatorSlots());
+        }
+        return cfg;
+    }
+
+    /** The app over all measured Sluice phases: CPU per task and per token over their windows taken together. */
+    private static Map<String, Object> appSummary(List<PhaseResult> phases) {
+        double cpu = 0;
+        long tasks = 0;
+        long tokens = 0;
+        int threads = 0;
+        long rss = 0;
+        double heap = -1;
+        double jit = 0;
+        boolean any = false;
+        for (PhaseResult p : phases) {
+            if (p.app() == null) {
+                continue;
+            }
+            any = true;
+            cpu += p.app().cpuSeconds();
+            tasks += p.endedInWindow();
+            tokens += p.tokensInWindow();
+            threads = Math.max(threads, p.app().threadsMax());
+            rss = Math.max(rss, p.app().rssMaxMiB());
+            heap = Math.max(heap, p.app().heapAfterGcMiB());
+            jit = jit < 0 || p.app().jitCompileSeconds() < 0 ? -1 : jit + p.app().jitCompileSeconds();
+        }
+        if (!any) {
+            return Map.of();
+        }
+        return new AppSample(cpu, threads, rss, heap, jit).toJson(tasks, tokens);
+    }
+
+    private void printStreamsSummary(SideSummary direct, SideSummary sluice, Map<String, Object> result) {
+        System.out.println();
+        System.out.println("side     tasks/s   TTFT p50    p90      p99 ms   gap p50   p99 ms   errors");
+        for (SideSummary s : direct == null ? List.of(sluice) : List.of(direct, sluice)) {
+            System.out.printf(java.util.Locale.ROOT, "%-7s %8.1f %9.2f %8.2f %8.2f %9.2f %8.2f   %s%n", s.side().wire(), s.tasksPerSecond(),
+                    s.ttft().p50Ms(), s.ttft().p90Ms(), s.ttft().p99Ms(), s.interToken().p50Ms(), s.interToken().p99Ms(), s.errors());
+        }
+        System.out.printf(java.util.Locale.ROOT, "sluice submit p50 %.2f ms  p99 %.2f ms%n", sluice.submit().p50Ms(), sluice.submit().p99Ms());
+        if (result.containsKey("added")) {
+            System.out.println("added by Sluice: " + result.get("added"));
+        }
+        System.out.println("app: " + result.get("app"));
+    }
+
+    private Path write(Map<String, Object> result) throws Exception {
+        Files.createDirectories(args.resultsDir());
+        String label = switch (args.scenario()) {
+            case STREAMS -> "streams-c" + args.clients() + "-t" + args.tokensPerSecond() + "-m" + args.maxTokens();
+            case ADMISSIONS -> "admissions-c" + args.clients();
+            case REPORT -> throw new IllegalStateException("report writes no result");
+        };
+        String prefix = startedAt.atZone(ZoneOffset.UTC).toLocalDate() + "-" + label + "-";
+        int n = 1;
+        while (Files.exists(args.resultsDir().resolve(prefix + n + ".json"))) {
+            n++;
+        }
+        Path file = args.resultsDir().resolve(prefix + n + ".json");
+        JSON.writeValue(file.toFile(), result);
+        return file;
+    }
+
+    private void report() throws Exception {
+        List<ReportTable.Result> results = ReportTable.load(args.resultsDir());
+        Path docDir = args.doc().toAbsolutePath().getParent();
+        String linkPrefix = docDir.relativize(args.resultsDir().toAbsolutePath()).toString().replace('\\', '/') + "/";
+        ReportTable.rewrite(args.doc(), results, linkPrefix);
+        System.out.println("rewrote " + args.doc() + " from " + results.size() + " result files in " + args.resultsDir());
+    }
+
+    private String token() throws Exception {
+        if (args.token() != null) {
+            return args.token();
+        }
+        String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        URI uri = URI.create(args.tokenUrl() + (args.tokenUrl().getQuery() == null ? "?" : "&") + "tenant="
+                + URLEncoder.encode(tenant, StandardCharsets.UTF_8));
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("the token endpoint " + args.tokenUrl() + " answered " + r.statusCode());
+        }
+        return r.body().trim();
+    }
+}

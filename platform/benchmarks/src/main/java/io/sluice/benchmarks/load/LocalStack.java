@@ -1,0 +1,225 @@
+package io.sluice.benchmarks.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.devstack.DevIssuer;
+import io.sluice.devstack.EmbeddedDatabase;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything a benchmark run needs, started on loopback and stopped at the end: the engine simulator (its
+ * own process), a throw-away embedded PostgreSQL and the dev OIDC issuer (in this JVM, the dev stack's own
+ * classes), and the packaged app as a separate JVM whose pid is known, so that its CPU, heap and threads
+ * can be read without instrumenting it. The app runs the dev profile, as under {@code bin/sluice start-dev}.
+ */
+final class LocalStack implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MODEL = "dev-tiny";
+    /** Waiting room per priority: far above any client count, so the queue never refuses in a benchmark. */
+    private static final int QUEUE_CAPACITY = 20_000;
+
+    private final Path workDir;
+    private final List<Process> children = new ArrayList<>();
+    private EmbeddedDatabase database;
+    private DevIssuer issuer;
+    private Process app;
+    private URI engineUrl;
+    private URI appUrl;
+
+    private LocalStack(Path workDir) {
+        this.workDir = workDir;
+    }
+
+    /**
+     * @param slots simulator generations at once; more than the clients, so the engine never queues
+     * @param tokensPerSecond simulator pacing per generation, 0 for as fast as possible
+     */
+    static LocalStack start(Path root, int slots, int tokensPerSecond) throws Exception {
+        Path appJar = root.resolve("platform/app/target/quarkus-app/quarkus-run.jar");
+        Path simJar = root.resolve("platform/engine-sim/target/sluice-engine-sim.jar");
+        for (Path jar : List.of(appJar, simJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build it first (bin/sluice bench does)");
+            }
+        }
+        LocalStack stack = new LocalStack(Files.createTempDirectory("sluice-bench-"));
+        try {
+            stack.startAll(appJar, simJar, slots, tokensPerSecond);
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Path appJar, Path simJar, int slots, int tokensPerSecond) throws Exception {
+        long t0 = System.nanoTime();
+        log("work directory %s (process logs)", workDir);
+        database = EmbeddedDatabase.start(null, 0);
+        issuer = DevIssuer.start(0);
+        Path portsFile = workDir.resolve("engine-sim-ports.json");
+        String spec = "engine=llamacpp,port=0,model=" + MODEL + ",slots=" + slots + ",tokens_per_s=" + tokensPerSecond
+                + ",max_queue=" + QUEUE_CAPACITY;
+        Process sim = spawn("engine-sim", List.of(java(), "-Xmx512m", "-jar", simJar.toString(), "--instance", spec,
+                "--ports-file", portsFile.toString(), "--exit-on-stdin-eof"), Map.of());
+        JsonNode ports = awaitPorts(sim, portsFile);
+        engineUrl = URI.create(ports.get(0).path("url").asText());
+        Path config = workDir.resolve("sluice-bench.yaml");
+        Files.writeString(config, poolConfig(engineUrl));
+
+        int port = freePort();
+        appUrl = URI.create("http://127.0.0.1:" + port);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("QUARKUS_PROFILE", "dev");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("SLUICE_CONFIG_FILE", config.toString());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", EmbeddedDatabase.USER);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", EmbeddedDatabase.PASSWORD);
+        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuerUrl());
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        String extra = System.getenv("SLUICE_BENCH_APP_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", appJar.toString()));
+        app = spawn("app", cmd, env);
+        awaitReady();
+        log("stack ready in %d ms: app pid %d at %s, simulator %s (%d slots, %d tokens/s)",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), app.pid(), appUrl, engineUrl, slots, tokensPerSecond);
+    }
+
+    static String poolConfig(URI engineUrl) {
+        return "# Written by the hot-path load driver for one run.\n"
+                + "pools:\n"
+                + "  - id: bench-pool\n"
+                + "    model: " + MODEL + "\n"
+                + "    engine: llamacpp\n"
+                + "    device_mask: \"0\"\n"
+                + "    queue:\n"
+                + "      capacity: {interactive: " + QUEUE_CAPACITY + ", batch: " + QUEUE_CAPACITY + "}\n"
+                + "      full_policy: reject\n"
+                + "    replicas:\n"
+                + "      - id: r0\n"
+                + "        url: " + engineUrl + "\n";
+    }
+
+    URI appUrl() {
+        return appUrl;
+    }
+
+    URI engineUrl() {
+        return engineUrl;
+    }
+
+    long appPid() {
+        return app.pid();
+    }
+
+    String tenantToken(String tenant) {
+        return issuer.tenantToken(tenant);
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (System.nanoTime() < deadline) {
+            if (!app.isAlive()) {
+                throw new IllegalStateException("the app exited with " + app.exitValue() + "; see " + workDir.resolve("app.log"));
+            }
+            try {
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(appUrl.resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the app was not ready within 240 s; see " + workDir.resolve("app.log"));
+    }
+
+    private JsonNode awaitPorts(Process sim, Path portsFile) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!sim.isAlive()) {
+                throw new IllegalStateException("the engine simulator exited with " + sim.exitValue() + "; see " + workDir.resolve("engine-sim.log"));
+            }
+            if (Files.exists(portsFile)) {
+                return JSON.readTree(portsFile.toFile());
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the engine simulator wrote no ports file within 60 s");
+    }
+
+    private Process spawn(String name, List<String> cmd, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(workDir.resolve(name + ".log").toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        children.add(p);
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    static void log(String fmt, Object... args) {
+        System.err.println("[bench] " + String.format(fmt, args));
+    }
+
+    @Override
+    public void close() {
+        // The app first, so that it ends its streams while the engine still answers.
+        List<Process> reversed = new ArrayList<>(children);
+        java.util.Collections.reverse(reversed);
+        for (Process p : reversed) {
+            p.destroy();
+            try {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+        if (database != null) {
+            try {
+                database.close();
+            } catch (IOException e) {
+                log("PostgreSQL did not stop cleanly: %s", e.getMessage());
+            }
+        }
+    }
+}
