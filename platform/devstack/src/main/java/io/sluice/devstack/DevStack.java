@@ -27,6 +27,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Never for production: the issuer hands a token to anyone who can reach loopback.
  */
 public final class DevStack {
+    /**
+     * JVM options every launcher of the platform passes (dev stack, load driver, multi-instance tests; operators set
+     * them too, see docs/configuration.md). With fewer than three CPUs the JDK's common pool has one thread, and the
+     * JDK HTTP client used by the engine adapters then starts a new thread for every engine request it completes.
+     */
+    public static final List<String> APP_JVM_OPTIONS = List.of("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MODEL = "dev-tiny";
 
@@ -98,7 +105,10 @@ public final class DevStack {
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuerUrl());
         writeState(run.resolve("devstack.json"));
         log("dev stack ready after %d ms; starting the platform", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        Process app = spawn("platform", List.of(java(), "-jar", appJar.toString()), env);
+        List<String> appCmd = new ArrayList<>(List.of(java()));
+        appCmd.addAll(APP_JVM_OPTIONS);
+        appCmd.addAll(List.of("-jar", appJar.toString()));
+        Process app = spawn("platform", appCmd, env);
         // Whichever child ends first ends the stack: a platform without engines (or the reverse) is no use.
         while (app.isAlive() && sim.isAlive()) {
             app.waitFor(500, TimeUnit.MILLISECONDS);

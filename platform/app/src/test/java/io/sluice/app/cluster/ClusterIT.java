@@ -390,7 +390,10 @@ class ClusterIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-jar", System.getProperty("test.app.jar"));
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m"));
+        cmd.addAll(io.sluice.devstack.DevStack.APP_JVM_OPTIONS);
+        cmd.addAll(List.of("-jar", System.getProperty("test.app.jar")));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_PROFILE", "dev");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));

@@ -93,6 +93,7 @@ final class LocalStack implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_PASSWORD", EmbeddedDatabase.PASSWORD);
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuerUrl());
         List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(io.sluice.devstack.DevStack.APP_JVM_OPTIONS);
         String extra = System.getenv("SLUICE_BENCH_APP_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
