@@ -43,7 +43,7 @@ class EngineFaultTest extends ApiTest {
         assertThat(last.data()).contains("\"code\":\"WORKER_RESET\"").contains("\"pool_id\":\"pool-f\"");
         assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(3);
         assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
-        TaskFlowTest.assertEventsMatchContract(events);
+        Sse.assertMatchesContract(events);
     }
 
     @Test
@@ -71,7 +71,7 @@ class EngineFaultTest extends ApiTest {
         assertThat(last.name()).isEqualTo("error");
         assertThat(last.data()).contains("\"code\":\"DECODE_TIMEOUT\"");
         assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(2);
-        CancelTest.awaitSim(() -> SluiceStack.simStats("f0").path("active").asInt() == 0
+        CancelTest.awaitSim("f0 and f1 have no active slot after the watchdog abort", () -> SluiceStack.simStats("f0").path("active").asInt() == 0
                 && SluiceStack.simStats("f1").path("active").asInt() == 0);
     }
 
