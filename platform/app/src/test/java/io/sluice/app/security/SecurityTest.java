@@ -59,12 +59,14 @@ class SecurityTest extends ApiTest {
     @Test
     @DisplayName("SEC-2 a tenant token on an admin path and an admin token on the data plane answer 403")
     void rolesAreEnforced() {
-        given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(OWNER))
-                .contentType(ContentType.JSON).body(Map.of("name", "x")).post("/v1/catalog/models").then()
-                .statusCode(403).body("code", equalTo("FORBIDDEN"));
-        as(OWNER).get("/v1/pools").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        for (String adminPath : List.of("/v1/pools", "/v1/tenants", "/v1/catalog/models")) {
+            as(OWNER).get(adminPath).then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        }
+        long before = countRows("tasks");
         asAdmin().contentType(ContentType.JSON).body(task("dev-tiny")).post("/v1/tasks").then()
                 .statusCode(403).body("code", equalTo("FORBIDDEN"));
+        asAdmin().get("/v1/policies").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        assertThat(countRows("tasks")).as("the refused admin submission stored nothing").isEqualTo(before);
     }
 
     @Test
@@ -102,14 +104,38 @@ class SecurityTest extends ApiTest {
     }
 
     @Test
-    @DisplayName("SEC-4 error bodies never echo the token or the prompt")
+    @DisplayName("SEC-4 error bodies never echo the token or the prompt: invalid, over-budget, refused-token and foreign-task answers")
     void noSecretsInErrors() {
         String token = tenantToken(OWNER);
-        Map<String, Object> body = task("dev-tiny");
-        body.put("prompt", "TOP-SECRET-PROMPT");
-        body.put("max_tokens", -1);
+        String tokenPart = token.substring(20, 60);
+        Map<String, Object> invalid = task("dev-tiny");
+        invalid.put("prompt", "TOP-SECRET-PROMPT");
+        invalid.put("max_tokens", -1);
+        // Deliberately invalid (max_tokens below 1): only here is request validation relaxed.
         String answer = given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
-                .body(body).post("/v1/tasks").then().statusCode(400).extract().asString();
-        assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(token.substring(20, 60));
+                .body(invalid).post("/v1/tasks").then().statusCode(400).extract().asString();
+        assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(tokenPart);
+
+        Map<String, Object> overBudget = task("dev-tiny");
+        overBudget.put("prompt", "TOP-SECRET-PROMPT");
+        overBudget.put("max_tokens", 8000);
+        answer = as(OWNER).contentType(ContentType.JSON).body(overBudget).post("/v1/tasks").then().statusCode(400).extract().asString();
+        assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(tokenPart);
+
+        String expired = SluiceStack.issuer().token(OWNER, Map.of("tenant_id", OWNER, "roles", List.of("tenant")), -600);
+        answer = given().filter(Contract.NO_TOKEN).header("Authorization", "Bearer " + expired).get("/v1/tasks/" + UUID.randomUUID())
+                .then().statusCode(401).extract().asString();
+        assertThat(answer).doesNotContain(expired.substring(20, 60));
+
+        String foreign = submit(OWNER, overBudgetFree("TOP-SECRET-PROMPT"));
+        answer = as(OTHER).get("/v1/tasks/" + foreign).then().statusCode(404).extract().asString();
+        assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(tenantToken(OTHER).substring(20, 60));
+    }
+
+    private static Map<String, Object> overBudgetFree(String prompt) {
+        Map<String, Object> body = task("dev-tiny");
+        body.put("prompt", prompt);
+        body.put("max_tokens", 1);
+        return body;
     }
 }
