@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.sluice.app.testing.ApiTest;
+import io.sluice.app.testing.Await;
 import io.sluice.app.testing.Contract;
 import io.sluice.app.testing.SluiceStack;
 import io.sluice.app.testing.Sse;
@@ -130,6 +131,49 @@ class SecurityTest extends ApiTest {
         String foreign = submit(OWNER, overBudgetFree("TOP-SECRET-PROMPT"));
         answer = as(OTHER).get("/v1/tasks/" + foreign).then().statusCode(404).extract().asString();
         assertThat(answer).doesNotContain("TOP-SECRET-PROMPT").doesNotContain(tenantToken(OTHER).substring(20, 60));
+    }
+
+    @Test
+    @DisplayName("SEC-4 the platform's logs of a failing, retried task never contain its prompt or the caller's token")
+    void noSecretsInLogs() {
+        String token = tenantToken(OWNER);
+        java.util.Queue<String> logged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                // The raw pattern plus its parameters: a secret passed as an argument is caught before formatting.
+                logged.add(r.getLoggerName() + " " + r.getMessage() + " " + java.util.Arrays.toString(r.getParameters())
+                        + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            // Both fault-pool replicas answer 500 once: the task fails on one, is retried on the other and fails
+            // there, so the platform logs a warning per failure and one for the retry, each naming the task.
+            SluiceStack.armFault("f0", "{\"mode\":\"http_5xx\",\"status\":500,\"count\":1}");
+            SluiceStack.armFault("f1", "{\"mode\":\"http_5xx\",\"status\":500,\"count\":1}");
+            Map<String, Object> body = task("fault-tiny");
+            body.put("prompt", "TOP-SECRET-PROMPT-IN-LOGS");
+            String id = submit(OWNER, body);
+            List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", token);
+            assertThat(events.get(events.size() - 1).name()).isEqualTo("error");
+            Await.until(java.time.Duration.ofSeconds(30),
+                    () -> logged.stream().filter(l -> l.startsWith("io.sluice") && l.contains(id)).count() >= 2,
+                    "the platform logged the failures of task " + id);
+        } finally {
+            root.removeHandler(capture);
+            SluiceStack.clearFaults("f0");
+            SluiceStack.clearFaults("f1");
+        }
+        assertThat(logged).noneMatch(l -> l.contains("TOP-SECRET-PROMPT-IN-LOGS"));
+        assertThat(logged).noneMatch(l -> l.contains(token.substring(20, 60)));
     }
 
     private static Map<String, Object> overBudgetFree(String prompt) {
