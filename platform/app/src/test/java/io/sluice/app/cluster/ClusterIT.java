@@ -145,7 +145,7 @@ class ClusterIT {
             assertThat(query("select state from tasks where id = '" + slow + "'")).isEqualTo("canceled");
             // another tenant sees nothing of it, on either instance
             String other = issuer.tenantToken("cluster-other");
-            given().filter(Contract.RESPONSES_ONLY).baseUri(b.url).header("Authorization", "Bearer " + other)
+            given().filter(Contract.STRICT).baseUri(b.url).header("Authorization", "Bearer " + other)
                     .get("/v1/tasks/" + id).then().statusCode(404).body("code", equalTo("NOT_FOUND"));
         } finally {
             stopApp(a);

@@ -19,7 +19,8 @@ class BackpressureTest extends ApiTest {
     private static final String TENANT = "backpressure-tenant";
 
     @Test
-    @DisplayName("ADM-4 ADM-5 a full queue with policy reject answers 429 ADMISSION_REJECT with retry headers; nothing is stored")
+    @DisplayName("ADM-4 ADM-5 ADM-7 a full queue with policy reject answers 429 ADMISSION_REJECT with retry headers, engine and pool;"
+            + " nothing is stored")
     void fullQueueRejects() throws Exception {
         List<String> admitted = new ArrayList<>();
         // one slot running plus four queue places for interactive tasks on pool-s
@@ -36,23 +37,29 @@ class BackpressureTest extends ApiTest {
                 .body("code", equalTo("ADMISSION_REJECT"))
                 .body("policy_label", equalTo("reject"))
                 .body("pool_id", equalTo("pool-s"))
+                .body("engine", equalTo("llamacpp"))
                 .body("stage", equalTo("enqueue"))
                 .body("retriable", equalTo(true));
         assertThat(countRows("tasks")).isEqualTo(stored);
         for (String id : admitted) {
             as(TENANT).post("/v1/tasks/" + id + "/cancel").then().statusCode(204);
         }
-        CancelTest.awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0);
+        CancelTest.awaitSim("s0 has no active slot", () -> SluiceStack.simStats("s0").path("active").asInt() == 0);
     }
 
     @Test
-    @DisplayName("ADM-8 a model whose every replica is down answers 503 POOL_UNAVAILABLE with a retry hint, never a fallback")
+    @DisplayName("ADM-7 ADM-8 a model whose only replica is down answers 503 POOL_UNAVAILABLE with a retry hint, engine and pool;"
+            + " nothing is stored")
     void noReadyReplica() {
+        long stored = countRows("tasks");
         as(TENANT).contentType(ContentType.JSON).body(task("down-tiny")).post("/v1/tasks").then()
                 .statusCode(503)
                 .header("Retry-After", notNullValue())
                 .body("code", equalTo("POOL_UNAVAILABLE"))
+                .body("retriable", equalTo(true))
+                .body("engine", equalTo("llamacpp"))
                 .body("pool_id", equalTo("pool-x"))
                 .body("retry_after_ms", notNullValue());
+        assertThat(countRows("tasks")).isEqualTo(stored);
     }
 }

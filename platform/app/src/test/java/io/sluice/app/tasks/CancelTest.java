@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.sluice.app.testing.ApiTest;
+import io.sluice.app.testing.Await;
 import io.sluice.app.testing.SluiceStack;
 import io.sluice.app.testing.Sse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -42,10 +44,10 @@ class CancelTest extends ApiTest {
         List<Sse.Event> all = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT));
         assertThat(all.get(all.size() - 1).data()).contains("CANCELED");
         assertThat(all.stream().filter(Sse.Event::terminal)).hasSize(1);
-        TaskFlowTest.assertEventsMatchContract(all);
+        Sse.assertMatchesContract(all);
 
         as(TENANT).get("/v1/tasks/" + id).then().statusCode(200).body("state", equalTo("canceled")).body("error.code", equalTo("CANCELED"));
-        awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0
+        awaitSim("s0 aborted the generation and has no active slot", () -> SluiceStack.simStats("s0").path("active").asInt() == 0
                 && SluiceStack.simStats("s0").path("aborted").asLong() > abortedBefore);
         // Cancel is idempotent on an ended task.
         as(TENANT).post("/v1/tasks/" + id + "/cancel").then().statusCode(204);
@@ -66,7 +68,7 @@ class CancelTest extends ApiTest {
         as(TENANT).get("/v1/tasks/" + queued).then().body("state", equalTo("canceled")).body("tokens_out", equalTo(0));
 
         as(TENANT).post("/v1/tasks/" + running + "/cancel").then().statusCode(204);
-        awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0);
+        awaitSim("s0 has no active slot", () -> SluiceStack.simStats("s0").path("active").asInt() == 0);
     }
 
     @Test
@@ -80,7 +82,7 @@ class CancelTest extends ApiTest {
             s.until(e -> e.name().equals("token"));
         }
         awaitState(id, "canceled");
-        awaitSim(() -> SluiceStack.simStats("s0").path("active").asInt() == 0
+        awaitSim("s0 aborted the generation and has no active slot", () -> SluiceStack.simStats("s0").path("active").asInt() == 0
                 && SluiceStack.simStats("s0").path("aborted").asLong() > abortedBefore);
     }
 
@@ -103,23 +105,13 @@ class CancelTest extends ApiTest {
         as(TENANT).get("/v1/tasks/" + id).then().body("state", equalTo("succeeded")).body("tokens_out", equalTo(12));
     }
 
-    private static void awaitState(String id, String state) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!state.equals(as(TENANT).get("/v1/tasks/" + id).then().extract().path("state"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " did not reach " + state + " within 10 s");
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitState(String id, String state) {
+        Await.until(Duration.ofSeconds(30), () -> state.equals(as(TENANT).get("/v1/tasks/" + id).then().extract().path("state")),
+                "task " + id + " reached state " + state);
     }
 
-    static void awaitSim(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("engine simulator did not reach the expected state within 5 s");
-            }
-            Thread.sleep(50);
-        }
+    /** Waits until the engine simulator reports {@code condition} (its counters are updated after the HTTP exchange). */
+    static void awaitSim(String description, java.util.function.BooleanSupplier condition) {
+        Await.until(Duration.ofSeconds(30), condition, description);
     }
 }

@@ -43,7 +43,7 @@ class EngineFaultTest extends ApiTest {
         assertThat(last.data()).contains("\"code\":\"WORKER_RESET\"").contains("\"pool_id\":\"pool-f\"");
         assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(3);
         assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
-        TaskFlowTest.assertEventsMatchContract(events);
+        Sse.assertMatchesContract(events);
     }
 
     @Test
@@ -69,9 +69,11 @@ class EngineFaultTest extends ApiTest {
         List<Sse.Event> events = run(task("fault-tiny"));
         Sse.Event last = events.get(events.size() - 1);
         assertThat(last.name()).isEqualTo("error");
-        assertThat(last.data()).contains("\"code\":\"DECODE_TIMEOUT\"");
+        assertThat(last.data()).contains("\"code\":\"DECODE_TIMEOUT\"").contains("\"pool_id\":\"pool-f\"")
+                .as("the idle limit fired, not the wall limit").contains("no token for 1500 ms");
         assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(2);
-        CancelTest.awaitSim(() -> SluiceStack.simStats("f0").path("active").asInt() == 0
+        assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
+        CancelTest.awaitSim("f0 and f1 have no active slot after the watchdog abort", () -> SluiceStack.simStats("f0").path("active").asInt() == 0
                 && SluiceStack.simStats("f1").path("active").asInt() == 0);
     }
 
@@ -83,6 +85,7 @@ class EngineFaultTest extends ApiTest {
         List<Sse.Event> events = run(task("fault-tiny"));
         Sse.Event last = events.get(events.size() - 1);
         assertThat(last.name()).isEqualTo("error");
-        assertThat(last.data()).contains("WORKER_RESET");
+        assertThat(last.data()).contains("\"code\":\"WORKER_RESET\"").contains("\"pool_id\":\"pool-f\"");
+        assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
     }
 }

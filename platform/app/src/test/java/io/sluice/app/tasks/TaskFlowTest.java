@@ -10,7 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.sluice.app.testing.ApiTest;
-import io.sluice.app.testing.Contract;
+import io.sluice.app.testing.SluiceStack;
 import io.sluice.app.testing.Sse;
 import java.util.List;
 import java.util.Map;
@@ -23,30 +23,12 @@ class TaskFlowTest extends ApiTest {
     private static final String TENANT = "flow-tenant";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final Map<String, String> SCHEMA_OF = Map.of(
-            "started", "StartedEvent", "token", "TokenEvent", "metrics", "MetricsEvent", "end", "EndEvent", "error", "ErrorEvent");
-
-    static void assertEventsMatchContract(List<Sse.Event> events) {
-        for (Sse.Event e : events) {
-            assertThat(SCHEMA_OF).as("known event name").containsKey(e.name());
-            assertThat(Contract.violations(SCHEMA_OF.get(e.name()), e.data())).as("%s payload %s", e.name(), e.data()).isEmpty();
-        }
-    }
-
-    static String textOf(List<Sse.Event> events) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (Sse.Event e : events) {
-            if (e.name().equals("token")) {
-                sb.append(JSON.readTree(e.data()).path("t").asText());
-            }
-        }
-        return sb.toString();
-    }
-
     @Test
-    @DisplayName("ADM-1 SSE-1 ADM-6 REL-2 a task is accepted, streamed started/token/metrics/end, and recorded")
+    @DisplayName("ADM-1 SSE-1 ADM-6 REL-2 a task is accepted, streamed started/metrics/token/end in order, and recorded")
     void endToEnd() throws Exception {
         Map<String, Object> body = task("dev-tiny");
+        // 40 tokens: past the 32-token period of the metrics events, so the stream carries a periodic one too.
+        body.put("max_tokens", 40);
         Response r = as(TENANT).contentType(ContentType.JSON).header("X-Correlation-Id", "flow-corr-1").body(body)
                 .post("/v1/tasks");
         r.then().statusCode(202)
@@ -56,21 +38,44 @@ class TaskFlowTest extends ApiTest {
         String id = (String) body.get("task_id");
 
         List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT));
-        assertEventsMatchContract(events);
+        Sse.assertMatchesContract(events);
         assertThat(events.get(0).name()).isEqualTo("started");
         assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
         assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
         List<JsonNode> tokens = events.stream().filter(e -> e.name().equals("token")).map(e -> read(e.data())).toList();
-        assertThat(tokens).hasSize(16);
+        assertThat(tokens).hasSize(40);
         for (int i = 0; i < tokens.size(); i++) {
             assertThat(tokens.get(i).path("i").asInt()).isEqualTo(i);
         }
         assertThat(events).extracting(Sse.Event::id).isSorted().doesNotHaveDuplicates();
-        assertThat(read(events.get(events.size() - 1).data()).path("tokens_out").asInt()).isEqualTo(16);
+        assertThat(read(events.get(events.size() - 1).data()).path("tokens_out").asInt()).isEqualTo(40);
+
+        // SSE-1 metrics: one when the task starts running (before its first token) and one every 32 tokens after,
+        // each counting the tokens streamed before it; all between started and the terminal event.
+        int firstToken = indexOf(events, "token", 0);
+        int startMetrics = indexOf(events, "metrics", 0);
+        assertThat(startMetrics).as("a metrics event before the first token").isBetween(1, firstToken - 1);
+        JsonNode running = read(events.get(startMetrics).data());
+        assertThat(running.path("state").asText()).isEqualTo("running");
+        assertThat(running.path("replica_id").asText()).startsWith("pool-");
+        int tokensSoFar = 0;
+        int periodic = 0;
+        for (Sse.Event e : events) {
+            if (e.name().equals("token")) {
+                tokensSoFar++;
+            } else if (e.name().equals("metrics") && tokensSoFar > 0) {
+                JsonNode m = read(e.data());
+                assertThat(m.path("tokens_out").asInt()).as("tokens_out of a periodic metrics event").isEqualTo(tokensSoFar);
+                assertThat(m.path("replica_id").asText()).isEqualTo(running.path("replica_id").asText());
+                periodic++;
+            }
+        }
+        assertThat(periodic).as("periodic metrics events in a 40-token stream").isEqualTo(1);
+        assertThat(events.get(indexOf(events, "token", 0) + 32).name()).as("the event after token 31").isEqualTo("metrics");
 
         as(TENANT).get("/v1/tasks/" + id).then().statusCode(200)
                 .body("state", equalTo("succeeded"))
-                .body("tokens_out", equalTo(16))
+                .body("tokens_out", equalTo(40))
                 .body("model_ref", equalTo("dev-tiny"));
         assertThat(countRows("tasks where id = '" + id + "' and state = 'succeeded' and tenant_id = '" + TENANT + "'")).isEqualTo(1);
         // REL-5: the stored lifecycle row is what the stream showed (terminal id) and the live status said (created_at).
@@ -78,7 +83,16 @@ class TaskFlowTest extends ApiTest {
         String liveCreatedAt = as(TENANT).get("/v1/tasks/" + id).then().extract().path("created_at");
         assertThat(countRows("tasks where id = '" + id + "' and created_at = '" + liveCreatedAt + "'::timestamptz")).isEqualTo(1);
         assertThat(countRows("tasks where id = '" + id + "' and started_at is not null and ended_at is not null"
-                + " and terminal_event_id = " + terminalId + " and tokens_out = 16")).isEqualTo(1);
+                + " and terminal_event_id = " + terminalId + " and tokens_out = 40")).isEqualTo(1);
+    }
+
+    private static int indexOf(List<Sse.Event> events, String name, int from) {
+        for (int i = from; i < events.size(); i++) {
+            if (events.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + name + " event in " + events);
     }
 
     @Test
@@ -124,22 +138,63 @@ class TaskFlowTest extends ApiTest {
     }
 
     @Test
-    @DisplayName("DET-1 equal prompt and seed give byte-identical streams through the platform; another seed differs")
-    void deterministicStreams() throws Exception {
-        Map<String, Object> a = task("dev-tiny");
-        a.put("seed", 42);
-        a.put("prompt", "Determinism check");
+    @DisplayName("DET-1 equal prompt and seed give byte-identical token streams on the two replicas of pool-a; another seed differs")
+    void deterministicAcrossReplicas() {
+        Map<String, Object> first = detTask(42);
+        List<Sse.Event> firstRun = run(first);
+        String firstReplica = replicaOf(first);
+        assertThat(firstReplica).as("an idle dev-tiny task is placed on pool-a (least loaded, ties by pool id)")
+                .isIn("pool-a/r0", "pool-a/r1");
+        // Pin the second run to the other replica: the one that served the first answers 500 once, before any token,
+        // and the task is retried on the other replica of the same pool (REL-1).
+        String firstEngine = firstReplica.equals("pool-a/r0") ? "a0" : "a1";
+        Map<String, Object> second = detTask(42);
+        List<Sse.Event> secondRun;
+        SluiceStack.armFault(firstEngine, "{\"mode\":\"http_5xx\",\"status\":500,\"count\":1}");
+        try {
+            secondRun = run(second);
+        } finally {
+            SluiceStack.clearFaults(firstEngine);
+        }
+        String secondReplica = replicaOf(second);
+        assertThat(secondReplica).as("the second run is served by the other replica of pool-a")
+                .startsWith("pool-a/").isNotEqualTo(firstReplica);
+
+        List<String> firstTokens = tokenFrames(firstRun);
+        assertThat(firstTokens).hasSize(24);
+        assertThat(tokenFrames(secondRun)).as("token frames, byte for byte and in order, on %s and %s", firstReplica, secondReplica)
+                .containsExactlyElementsOf(firstTokens);
+        assertThat(read(last(secondRun).data()).path("tokens_out")).isEqualTo(read(last(firstRun).data()).path("tokens_out"));
+
+        Map<String, Object> otherSeed = detTask(43);
+        assertThat(tokenFrames(run(otherSeed))).as("another seed gives another stream").isNotEqualTo(firstTokens);
+    }
+
+    private static Map<String, Object> detTask(long seed) {
         Map<String, Object> b = task("dev-tiny");
-        b.put("seed", 42);
+        b.put("seed", seed);
         b.put("prompt", "Determinism check");
-        Map<String, Object> c = task("dev-tiny");
-        c.put("seed", 43);
-        c.put("prompt", "Determinism check");
-        String ta = textOf(Sse.readAll(baseUrl() + "/v1/tasks/" + submit(TENANT, a) + "/stream", tenantToken(TENANT)));
-        String tb = textOf(Sse.readAll(baseUrl() + "/v1/tasks/" + submit(TENANT, b) + "/stream", tenantToken(TENANT)));
-        String tc = textOf(Sse.readAll(baseUrl() + "/v1/tasks/" + submit(TENANT, c) + "/stream", tenantToken(TENANT)));
-        assertThat(ta).isNotEmpty().isEqualTo(tb);
-        assertThat(tc).isNotEqualTo(ta);
+        b.put("max_tokens", 24);
+        return b;
+    }
+
+    private static List<Sse.Event> run(Map<String, Object> body) {
+        List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + submit(TENANT, body) + "/stream", tenantToken(TENANT));
+        assertThat(last(events).name()).as("stream of %s ends", body.get("task_id")).isEqualTo("end");
+        return events;
+    }
+
+    private static String replicaOf(Map<String, Object> body) {
+        return as(TENANT).get("/v1/tasks/" + body.get("task_id")).then().statusCode(200).extract().path("replica_id");
+    }
+
+    /** The raw data of every token event, as the client received it. */
+    private static List<String> tokenFrames(List<Sse.Event> events) {
+        return events.stream().filter(e -> e.name().equals("token")).map(Sse.Event::data).toList();
+    }
+
+    private static Sse.Event last(List<Sse.Event> events) {
+        return events.get(events.size() - 1);
     }
 
     private static JsonNode read(String json) {

@@ -116,12 +116,14 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
         cmd.add("--ports-file");
         cmd.add(ports.toString());
         sim = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(workDir.resolve("engine-sim.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(ports)) {
-            if (!sim.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
-            }
-            Thread.sleep(50);
+        try {
+            Await.until(java.time.Duration.ofSeconds(120), () -> Files.exists(ports) || !sim.isAlive(),
+                    "the engine simulator wrote its ports file");
+        } catch (AssertionError e) {
+            // reported below with the simulator's log
+        }
+        if (!Files.exists(ports)) {
+            throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
         String[] names = {"a0", "a1", "b0", "f0", "f1", "s0"};

@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** A minimal SSE reader for tests: reads events until a terminal one (or a stop condition), in order. */
+/**
+ * A minimal SSE reader for tests: reads events until a terminal one (or a stop condition), in order. Every event read
+ * is checked against the contract as it arrives (its name is in {@code x-sluice-sse-events} and its data is valid
+ * against that schema), so a test that reads a stream cannot skip the check.
+ */
 public final class Sse {
     /** One event: SSE id, name and raw data. */
     public record Event(long id, String name, String data) {
@@ -49,7 +53,7 @@ public final class Sse {
             while ((line = reader.readLine()) != null) {
                 if (line.isEmpty()) {
                     if (data != null) {
-                        return new Event(id, name, data.toString());
+                        return checked(new Event(id, name, data.toString()));
                     }
                     continue;
                 }
@@ -63,7 +67,7 @@ public final class Sse {
                     data = data == null ? new StringBuilder(d) : data.append('\n').append(d);
                 }
             }
-            return data == null ? null : new Event(id, name, data.toString());
+            return data == null ? null : checked(new Event(id, name, data.toString()));
         }
 
         /** Reads until {@code stop} matches an event (included) or the stream ends. */
@@ -86,6 +90,21 @@ public final class Sse {
     }
 
     private Sse() {}
+
+    private static Event checked(Event e) {
+        String violations = Contract.sseViolations(e.name(), e.data());
+        if (!violations.isEmpty()) {
+            throw new AssertionError("SSE event " + e.id() + " '" + e.name() + "' breaks the contract: " + violations + "; data: " + e.data());
+        }
+        return e;
+    }
+
+    /** Asserts that every event's name is in the contract's SSE map and its data is valid against the named schema. */
+    public static void assertMatchesContract(List<Event> events) {
+        for (Event e : events) {
+            checked(e);
+        }
+    }
 
     public static Stream open(String url, String token, String lastEventId) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))

@@ -24,7 +24,7 @@ class ConfigLoaderTest {
             """;
 
     @Test
-    @DisplayName("CFG-1 a valid YAML file yields typed pools")
+    @DisplayName("a valid YAML file yields typed pools, queues, watchdog and scheduling weights")
     void parsesValid() {
         SluiceConfig c = new ConfigLoader(true).parse(VALID);
         assertThat(c.pools()).hasSize(1);

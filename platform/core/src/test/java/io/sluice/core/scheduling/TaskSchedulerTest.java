@@ -17,12 +17,13 @@ import io.sluice.core.task.EngineKind;
 import io.sluice.core.task.TaskRequest;
 import io.sluice.core.task.TaskSpec;
 import io.sluice.core.task.TaskValidator;
+import io.sluice.core.testing.Await;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -78,11 +79,7 @@ class TaskSchedulerTest {
                 """.formatted(capacity, capacity, fullPolicy));
         scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000, OutcomeStore.IN_MEMORY);
         scheduler.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!scheduler.pools().pools().get(0).ready()) {
-            assertThat(System.nanoTime()).as("pool became ready").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Await.until(Duration.ofSeconds(30), () -> scheduler.pools().pools().get(0).ready(), "pool p became ready");
     }
 
     @AfterEach
@@ -166,11 +163,7 @@ class TaskSchedulerTest {
         assertThat(scheduler.dispatcher().cancel(b.spec().taskId())).isTrue();
         assertThat(scheduler.dispatcher().cancel(b.spec().taskId())).isFalse();
         complete(a);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!inFlight.containsKey(c.spec().taskId())) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        Await.until(Duration.ofSeconds(30), () -> inFlight.containsKey(c.spec().taskId()), "the freed slot dispatched the queued task c");
         complete(c);
         assertThat(List.of(a, b, c)).allMatch(r -> r.log().snapshot().stream().filter(TaskEvent::terminal).count() == 1);
         assertThat(terminalCode(b)).isEqualTo("CANCELED");
