@@ -44,7 +44,8 @@ class DeterminismTest {
             var f = json(e);
             switch (kind) {
                 case LLAMACPP -> {
-                    if (!f.get("stop").asBoolean()) {
+                    // The final frame carries text held back for an incomplete UTF-8 character, if any.
+                    if (!f.get("stop").asBoolean() || !f.get("content").asText().isEmpty()) {
                         out.add(f.get("content").asText());
                     }
                 }
@@ -73,8 +74,16 @@ class DeterminismTest {
             String bodyB = post(b, req[0], req[1]).body();
 
             List<String> piecesA = pieces(kind, bodyA);
-            assertThat(piecesA).hasSize(40).isEqualTo(pieces(kind, bodyB));
-            assertThat(piecesA).isEqualTo(DeterministicText.pieces(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            assertThat(piecesA).isEqualTo(pieces(kind, bodyB));
+            if (kind == EngineKind.LLAMACPP) {
+                // llama.cpp packs a token with non-ASCII text into the next frame: fewer frames, same text.
+                assertThat(piecesA).hasSizeLessThanOrEqualTo(40);
+                assertThat(String.join("", piecesA))
+                        .isEqualTo(DeterministicText.text(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            } else {
+                assertThat(piecesA).hasSize(40)
+                        .isEqualTo(DeterministicText.pieces(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            }
             if (kind == EngineKind.TGI || kind == EngineKind.TRITON) {
                 // These frames carry no ids or clocks: the whole byte stream is identical.
                 assertThat(bodyA).isEqualTo(bodyB);
@@ -98,8 +107,9 @@ class DeterminismTest {
             List<String> pa = pieces(EngineKind.LLAMACPP, post(a, req[0], req[1]).body());
             List<String> pb = pieces(EngineKind.LLAMACPP, post(b, req[0], req[1]).body());
 
-            assertThat(pa).hasSize(32);
-            assertThat(pb).hasSize(32).isNotEqualTo(pa);
+            assertThat(String.join("", pa)).isEqualTo(DeterministicText.text(7, PROMPT, a.engineVersion(), a.digest(), 32));
+            assertThat(String.join("", pb)).isEqualTo(DeterministicText.text(7, PROMPT, "b4300", b.digest(), 32))
+                    .isNotEqualTo(String.join("", pa));
         }
     }
 
