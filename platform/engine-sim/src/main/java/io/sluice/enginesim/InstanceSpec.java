@@ -31,6 +31,10 @@ import java.util.Map;
  *     request carries {@code Authorization: Bearer <key>}; {@code null} for an open server
  * @param slotsEndpoint llama.cpp: whether {@code GET /slots} is served; operators disable it because it shows
  *     every running prompt, and the server then answers 501
+ * @param utf8Holdback llama.cpp: hold back the frame of a token with non-ASCII text and send its text with the
+ *     next token, as the real server does for a token that ends inside a multi-byte UTF-8 character, so that
+ *     frames are fewer than {@code tokens_predicted}. Off by default until every client counts tokens from
+ *     the final frame; turn it on to test that.
  */
 public record InstanceSpec(
         EngineKind engine,
@@ -47,7 +51,8 @@ public record InstanceSpec(
         int maxQueue,
         Fault fault,
         String apiKey,
-        boolean slotsEndpoint) {
+        boolean slotsEndpoint,
+        boolean utf8Holdback) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_MODEL = "dev-tiny";
@@ -90,14 +95,14 @@ public record InstanceSpec(
     /** An instance of the given engine with every other setting at its default. */
     public static InstanceSpec of(EngineKind engine) {
         return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
-                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true);
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false);
     }
 
     /**
      * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
      *
      * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
-     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, fault, fault_after_tokens, fault_count, fault_status,
+     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, fault, fault_after_tokens, fault_count, fault_status,
      * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
      *
      * @throws IllegalArgumentException naming the offending key
@@ -144,6 +149,7 @@ public record InstanceSpec(
                     case "max_queue" -> spec = spec.withMaxQueue(Integer.parseInt(v));
                     case "api_key" -> spec = spec.withApiKey(v);
                     case "slots_endpoint" -> spec = spec.withSlotsEndpoint(Boolean.parseBoolean(v));
+                    case "utf8_holdback" -> spec = spec.withUtf8Holdback(Boolean.parseBoolean(v));
                     case "fault" -> faultMode = Fault.Mode.fromId(v);
                     case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
                     case "fault_count" -> faultCount = Integer.parseInt(v);
@@ -161,76 +167,81 @@ public record InstanceSpec(
         return spec;
     }
 
+    public InstanceSpec withUtf8Holdback(boolean v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v);
+    }
+
     public InstanceSpec withApiKey(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withSlotsEndpoint(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, v);
+                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback);
     }
 
     public InstanceSpec withHost(String v) {
         return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withPort(int v) {
         return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     /** Sets the model; a digest that was the default for the old model follows the new one. */
     public InstanceSpec withModel(String v) {
         String d = digest.equals(sha256Hex(model)) ? null : digest;
         return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withSlots(int v) {
         return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withTokensPerSecond(double v) {
         return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withEngineVersion(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withCtx(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withDigest(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withLoadMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withQueueTimeoutMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                v, maxQueue, fault, apiKey, slotsEndpoint);
+                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withMaxQueue(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, v, fault, apiKey, slotsEndpoint);
+                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withFault(Fault v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint);
+                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */

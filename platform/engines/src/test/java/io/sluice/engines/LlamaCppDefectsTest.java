@@ -39,7 +39,7 @@ class LlamaCppDefectsTest {
     @Test
     @DisplayName("token counts come from tokens_predicted: frames held back for multi-byte characters undercount")
     void countsComeFromTheEngine() {
-        EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP), EngineOptions.DEFAULTS);
+        EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP).withUtf8Holdback(true), EngineOptions.DEFAULTS);
         SimSupport.Recorder r = new SimSupport.Recorder();
         adapter.generate(SimSupport.request("Write about water", 300, 9), r);
         GenerationOutcome o = r.outcome();

@@ -21,6 +21,7 @@ import java.util.Locale;
  *       the frame back until the character is complete, so frames are fewer than tokens and only
  *       {@code tokens_predicted} counts right. The simulator's vocabulary has whole pieces, so it treats a
  *       piece with non-ASCII text as such a token: it travels in the next token's frame (or the final one).
+ *       On with {@code utf8_holdback=true}; off by default while clients still count frames.
  *   <li>A prompt that does not fit the context is refused with 400 {@code exceed_context_size_error}; a
  *       prompt that fits but leaves less room than {@code n_predict} decodes until the context is full and ends
  *       with {@code stop_type: "limit"} and {@code truncated: true}.
@@ -136,7 +137,7 @@ final class LlamaCppApi extends EngineApi {
 
     @Override
     public Buffer tokenFrame(Generation g, int i, String piece, boolean last) {
-        if (!last && !isAscii(piece)) {
+        if (!last && engine.spec().utf8Holdback() && !isAscii(piece)) {
             g.heldBack.append(piece);
             return Buffer.buffer();
         }
