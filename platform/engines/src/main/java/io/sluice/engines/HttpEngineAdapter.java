@@ -7,14 +7,18 @@ import io.sluice.core.engine.EngineException;
 import io.sluice.core.engine.Generation;
 import io.sluice.core.engine.GenerationListener;
 import io.sluice.core.error.ErrorCode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -191,7 +195,9 @@ abstract class HttpEngineAdapter implements EngineAdapter {
             if (info.statusCode() != 200) {
                 return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
             }
-            return HttpResponse.BodySubscribers.fromLineSubscriber(sub, s -> (String) null, StandardCharsets.UTF_8, null);
+            // Our own line splitting: the JDK's line subscriber replaces bytes that are not UTF-8 with U+FFFD,
+            // which would pass a broken engine's bytes on to the client as text.
+            return HttpResponse.BodySubscribers.fromSubscriber(sub, s -> (String) null);
         });
         sub.request = f;
         f.whenComplete((resp, err) -> {
@@ -205,8 +211,11 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         return sub::cancel;
     }
 
-    /** Reads SSE lines into events; only {@code data:} fields matter to the engines we speak to. */
-    private final class SseSubscriber implements Flow.Subscriber<String> {
+    /**
+     * Splits the body into lines (LF or CRLF), decodes each strictly as UTF-8, and reads them as SSE events;
+     * only {@code data:} fields matter to the engines we speak to.
+     */
+    private final class SseSubscriber implements Flow.Subscriber<List<ByteBuffer>> {
         private final FrameParser parser;
         private final GenerationListener listener;
         private final AtomicBoolean finished = new AtomicBoolean();
@@ -218,6 +227,7 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         private volatile ScheduledFuture<?> idleTimer;
         private boolean started;
         private boolean hasData;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
 
         SseSubscriber(FrameParser parser, GenerationListener listener) {
             this.parser = parser;
@@ -235,7 +245,7 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         }
 
         @Override
-        public void onNext(String line) {
+        public void onNext(List<ByteBuffer> buffers) {
             lastActivityNanos = System.nanoTime();
             if (finished.get() || canceled) {
                 return;
@@ -244,10 +254,41 @@ abstract class HttpEngineAdapter implements EngineAdapter {
                 started = true;
                 listener.onStarted();
             }
-            if (line.length() > MAX_LINE_CHARS) {
-                fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent an oversized stream line"));
-                return;
+            for (ByteBuffer b : buffers) {
+                while (b.hasRemaining()) {
+                    byte c = b.get();
+                    if (c == '\n') {
+                        if (!endOfLine()) {
+                            return;
+                        }
+                    } else {
+                        line.write(c);
+                        if (line.size() > MAX_LINE_CHARS) {
+                            fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent an oversized stream line"));
+                            return;
+                        }
+                    }
+                }
             }
+        }
+
+        /** Decodes and handles the buffered line; false once the stream has finished. */
+        private boolean endOfLine() {
+            byte[] bytes = line.toByteArray();
+            line.reset();
+            int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, n)).toString();
+            } catch (CharacterCodingException e) {
+                fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent stream bytes that are not UTF-8"));
+                return false;
+            }
+            onLine(text);
+            return !finished.get() && !canceled;
+        }
+
+        private void onLine(String line) {
             if (line.isEmpty()) {
                 dispatch();
                 return;
@@ -301,7 +342,10 @@ abstract class HttpEngineAdapter implements EngineAdapter {
             if (finished.get() || canceled) {
                 return;
             }
-            // An event not terminated by a blank line still counts: some servers close right after the data.
+            // A last line or event without its terminator still counts: some servers close right after the data.
+            if (line.size() > 0 && !endOfLine()) {
+                return;
+            }
             dispatch();
             if (finished.get() || canceled) {
                 return;
