@@ -7,14 +7,14 @@ import java.util.Locale;
  * A fault armed on one simulated engine instance.
  *
  * <p>Generation faults ({@link Mode#CRASH_MID_STREAM}, {@link Mode#HANG}, {@link Mode#HTTP_5XX},
- * {@link Mode#GARBAGE}) apply to the next {@code count} generation requests the instance receives
+ * {@link Mode#GARBAGE}, {@link Mode#ERROR_FRAME}) apply to the next {@code count} generation requests the instance receives
  * ({@code -1}: every request until cleared). {@link Mode#SLOW_START} makes the health endpoint report
  * "loading" for {@code delayMs} from the moment it is armed. {@link Mode#REFUSE_LOAD} makes the model
  * fail to load: for Triton the next {@code count} load requests fail; for the other engines the
  * instance reports unhealthy until the fault is cleared.
  *
  * @param mode what goes wrong
- * @param afterTokens for crash, hang and garbage: how many good tokens are sent first
+ * @param afterTokens for crash, hang, garbage and error frame: how many good tokens are sent first
  * @param count how many generation requests (or Triton loads) the fault applies to; {@code -1} = until cleared
  * @param status for {@link Mode#HTTP_5XX}: the HTTP status to answer with
  * @param delayMs for {@link Mode#SLOW_START}: how long health reports loading
@@ -29,7 +29,9 @@ public record Fault(Mode mode, int afterTokens, int count, int status, long dela
         HTTP_5XX,
         SLOW_START,
         REFUSE_LOAD,
-        GARBAGE;
+        GARBAGE,
+        /** The engine reports a request-level error inside the stream ({@code data: {"error": ...}}) and ends it. */
+        ERROR_FRAME;
 
         /** The wire name, e.g. {@code crash_mid_stream}. */
         public String id() {
@@ -43,12 +45,12 @@ public record Fault(Mode mode, int afterTokens, int count, int status, long dela
                     .filter(m -> m.id().equals(wanted))
                     .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("unknown fault mode '" + id
-                            + "', expected one of crash_mid_stream|hang|http_5xx|slow_start|refuse_load|garbage|none"));
+                            + "', expected one of crash_mid_stream|hang|http_5xx|slow_start|refuse_load|garbage|error_frame|none"));
         }
 
         /** Whether the fault is consumed by generation requests (as opposed to health or loading). */
         public boolean affectsGeneration() {
-            return this == CRASH_MID_STREAM || this == HANG || this == HTTP_5XX || this == GARBAGE;
+            return this == CRASH_MID_STREAM || this == HANG || this == HTTP_5XX || this == GARBAGE || this == ERROR_FRAME;
         }
     }
 

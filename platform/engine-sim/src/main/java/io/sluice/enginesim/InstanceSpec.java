@@ -27,6 +27,14 @@ import java.util.Map;
  * @param queueTimeoutMs how long a request waits for a free slot before it is refused
  * @param maxQueue how many requests may wait for a slot; more are refused at once
  * @param fault fault armed at start ({@link Fault#NONE} for none)
+ * @param apiKey llama.cpp and vLLM {@code --api-key}: when set, their protected paths answer 401 unless the
+ *     request carries {@code Authorization: Bearer <key>}; {@code null} for an open server
+ * @param slotsEndpoint llama.cpp: whether {@code GET /slots} is served; operators disable it because it shows
+ *     every running prompt, and the server then answers 501
+ * @param utf8Holdback llama.cpp: hold back the frame of a token with non-ASCII text and send its text with the
+ *     next token, as the real server does for a token that ends inside a multi-byte UTF-8 character, so that
+ *     frames are fewer than {@code tokens_predicted}. Off by default until every client counts tokens from
+ *     the final frame; turn it on to test that.
  */
 public record InstanceSpec(
         EngineKind engine,
@@ -41,7 +49,10 @@ public record InstanceSpec(
         long loadMs,
         long queueTimeoutMs,
         int maxQueue,
-        Fault fault) {
+        Fault fault,
+        String apiKey,
+        boolean slotsEndpoint,
+        boolean utf8Holdback) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_MODEL = "dev-tiny";
@@ -60,6 +71,7 @@ public record InstanceSpec(
         engineVersion = engineVersion == null || engineVersion.isBlank() ? engine.defaultVersion() : engineVersion;
         digest = digest == null || digest.isBlank() ? sha256Hex(model) : digest.toLowerCase(Locale.ROOT);
         fault = fault == null ? Fault.NONE : fault;
+        apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
         }
@@ -83,14 +95,14 @@ public record InstanceSpec(
     /** An instance of the given engine with every other setting at its default. */
     public static InstanceSpec of(EngineKind engine) {
         return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
-                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE);
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false);
     }
 
     /**
      * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
      *
      * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
-     * load_ms, queue_timeout_ms, max_queue, fault, fault_after_tokens, fault_count, fault_status,
+     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, fault, fault_after_tokens, fault_count, fault_status,
      * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
      *
      * @throws IllegalArgumentException naming the offending key
@@ -135,6 +147,9 @@ public record InstanceSpec(
                     case "load_ms" -> spec = spec.withLoadMs(Long.parseLong(v));
                     case "queue_timeout_ms" -> spec = spec.withQueueTimeoutMs(Long.parseLong(v));
                     case "max_queue" -> spec = spec.withMaxQueue(Integer.parseInt(v));
+                    case "api_key" -> spec = spec.withApiKey(v);
+                    case "slots_endpoint" -> spec = spec.withSlotsEndpoint(Boolean.parseBoolean(v));
+                    case "utf8_holdback" -> spec = spec.withUtf8Holdback(Boolean.parseBoolean(v));
                     case "fault" -> faultMode = Fault.Mode.fromId(v);
                     case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
                     case "fault_count" -> faultCount = Integer.parseInt(v);
@@ -152,66 +167,81 @@ public record InstanceSpec(
         return spec;
     }
 
+    public InstanceSpec withUtf8Holdback(boolean v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v);
+    }
+
+    public InstanceSpec withApiKey(String v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback);
+    }
+
+    public InstanceSpec withSlotsEndpoint(boolean v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback);
+    }
+
     public InstanceSpec withHost(String v) {
         return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withPort(int v) {
         return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     /** Sets the model; a digest that was the default for the old model follows the new one. */
     public InstanceSpec withModel(String v) {
         String d = digest.equals(sha256Hex(model)) ? null : digest;
         return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withSlots(int v) {
         return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withTokensPerSecond(double v) {
         return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withEngineVersion(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withCtx(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withDigest(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withLoadMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
-                queueTimeoutMs, maxQueue, fault);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withQueueTimeoutMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                v, maxQueue, fault);
+                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withMaxQueue(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, v, fault);
+                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     public InstanceSpec withFault(Fault v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, v);
+                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback);
     }
 
     /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */

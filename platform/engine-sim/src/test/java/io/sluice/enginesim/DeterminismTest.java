@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@DisplayName("DET-1 POOL-5 deterministic token streams")
+@DisplayName("POOL-5 deterministic token streams")
 class DeterminismTest {
 
     private static final String PROMPT = "The keeper of the sluice said: \"open\" — and then?";
@@ -44,7 +44,8 @@ class DeterminismTest {
             var f = json(e);
             switch (kind) {
                 case LLAMACPP -> {
-                    if (!f.get("stop").asBoolean()) {
+                    // The final frame carries text held back for an incomplete UTF-8 character, if any.
+                    if (!f.get("stop").asBoolean() || !f.get("content").asText().isEmpty()) {
                         out.add(f.get("content").asText());
                     }
                 }
@@ -62,7 +63,7 @@ class DeterminismTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(EngineKind.class)
-    @DisplayName("DET-1 same seed, prompt, engine_version and digest give the same pieces on two instances")
+    @DisplayName("same seed, prompt, engine_version and digest give the same pieces on two instances")
     void sameInputsSameStreamAcrossInstances(EngineKind kind) {
         InstanceSpec spec = InstanceSpec.of(kind).withTokensPerSecond(0);
         try (EngineSimulator a = EngineSimulator.start(spec);
@@ -73,8 +74,16 @@ class DeterminismTest {
             String bodyB = post(b, req[0], req[1]).body();
 
             List<String> piecesA = pieces(kind, bodyA);
-            assertThat(piecesA).hasSize(40).isEqualTo(pieces(kind, bodyB));
-            assertThat(piecesA).isEqualTo(DeterministicText.pieces(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            assertThat(piecesA).isEqualTo(pieces(kind, bodyB));
+            if (kind == EngineKind.LLAMACPP) {
+                // llama.cpp packs a token with non-ASCII text into the next frame: fewer frames, same text.
+                assertThat(piecesA).hasSizeLessThanOrEqualTo(40);
+                assertThat(String.join("", piecesA))
+                        .isEqualTo(DeterministicText.text(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            } else {
+                assertThat(piecesA).hasSize(40)
+                        .isEqualTo(DeterministicText.pieces(1234, PROMPT, kind.defaultVersion(), a.digest(), 40));
+            }
             if (kind == EngineKind.TGI || kind == EngineKind.TRITON) {
                 // These frames carry no ids or clocks: the whole byte stream is identical.
                 assertThat(bodyA).isEqualTo(bodyB);
@@ -88,7 +97,7 @@ class DeterminismTest {
     }
 
     @Test
-    @DisplayName("DET-1 a different engine_version gives a different stream")
+    @DisplayName("a different engine_version gives a different stream")
     void differentEngineVersionDiffers() {
         try (EngineSimulator a = EngineSimulator.start(InstanceSpec.of(EngineKind.LLAMACPP).withTokensPerSecond(0));
                 EngineSimulator b = EngineSimulator.start(
@@ -98,13 +107,14 @@ class DeterminismTest {
             List<String> pa = pieces(EngineKind.LLAMACPP, post(a, req[0], req[1]).body());
             List<String> pb = pieces(EngineKind.LLAMACPP, post(b, req[0], req[1]).body());
 
-            assertThat(pa).hasSize(32);
-            assertThat(pb).hasSize(32).isNotEqualTo(pa);
+            assertThat(String.join("", pa)).isEqualTo(DeterministicText.text(7, PROMPT, a.engineVersion(), a.digest(), 32));
+            assertThat(String.join("", pb)).isEqualTo(DeterministicText.text(7, PROMPT, "b4300", b.digest(), 32))
+                    .isNotEqualTo(String.join("", pa));
         }
     }
 
     @Test
-    @DisplayName("DET-1 a different digest or seed gives a different stream; no seed means the fixed default")
+    @DisplayName("a different digest or seed gives a different stream; no seed means the fixed default")
     void digestAndSeedMatter() {
         String digest = InstanceSpec.sha256Hex("dev-tiny");
         String other = InstanceSpec.sha256Hex("dev-tiny-q8");
@@ -121,7 +131,7 @@ class DeterminismTest {
     }
 
     @Test
-    @DisplayName("DET-1 the rule is pinned: a known input gives a known stream (vocabulary and hash are a contract)")
+    @DisplayName("the rule is pinned: a known input gives a known stream (vocabulary and hash are a contract)")
     void pinnedGoldenStream() {
         String digest = InstanceSpec.sha256Hex("dev-tiny");
 
@@ -134,7 +144,7 @@ class DeterminismTest {
     private static final String[] GOLDEN = {" tea", " can", "ing", " rises", " word", " song", " seed", " bridge"};
 
     @Test
-    @DisplayName("DET-1 token i depends only on i, not on how many tokens were asked for")
+    @DisplayName("token i depends only on i, not on how many tokens were asked for")
     void prefixStable() {
         String digest = InstanceSpec.sha256Hex("m");
         List<String> ten = DeterministicText.pieces(5, "p", "v", digest, 10);

@@ -22,6 +22,12 @@ import org.junit.jupiter.api.Test;
 
 @DisplayName("POOL-5 fault injection")
 class FaultInjectionTest {
+    /**
+     * A llama.cpp stream whose first pieces are ASCII, so one token is one frame: a piece with non-ASCII text is
+     * held back into the next frame, as the real server does for an incomplete UTF-8 character.
+     */
+    private static final String ASCII_STREAM = "{\"prompt\":\"hi\",\"n_predict\":50,\"stream\":true}";
+
 
     private static EngineSimulator llama(double tps) {
         return EngineSimulator.start(InstanceSpec.of(EngineKind.LLAMACPP).withSlots(2).withTokensPerSecond(tps));
@@ -35,7 +41,7 @@ class FaultInjectionTest {
                 assertThat(post(sim, "/sim/faults", "{\"mode\":\"crash_mid_stream\",\"after_tokens\":3}").statusCode())
                         .isEqualTo(200);
 
-                RawHttp.Result r = RawHttp.post(sim, "/completion", "{\"prompt\":\"x\",\"n_predict\":50,\"stream\":true}");
+                RawHttp.Result r = RawHttp.post(sim, "/completion", ASCII_STREAM);
 
                 assertThat(r.head()).startsWith("HTTP/1.1 200");
                 assertThat(r.complete()).as("chunked terminator must be missing").isFalse();
@@ -46,7 +52,7 @@ class FaultInjectionTest {
                 assertThat(sim.stats().faulted()).isEqualTo(1);
                 assertThat(sim.stats().completed()).isZero();
                 // count defaulted to 1: the next request is healthy and complete.
-                RawHttp.Result next = RawHttp.post(sim, "/completion", "{\"prompt\":\"x\",\"n_predict\":3,\"stream\":true}");
+                RawHttp.Result next = RawHttp.post(sim, "/completion", "{\"prompt\":\"hi\",\"n_predict\":3,\"stream\":true}");
                 assertThat(next.complete()).isTrue();
                 assertThat(SimHttp.events(next.body())).hasSize(4);
             }
@@ -58,7 +64,7 @@ class FaultInjectionTest {
     void crashSeenByJdkClient() throws IOException {
         try (EngineSimulator sim = llama(50)) {
             sim.armFault(Fault.of(Fault.Mode.CRASH_MID_STREAM).withAfterTokens(2));
-            SimHttp.Stream s = open(sim, "/completion", "{\"prompt\":\"x\",\"n_predict\":50,\"stream\":true}");
+            SimHttp.Stream s = open(sim, "/completion", ASCII_STREAM);
 
             assertThatThrownBy(() -> {
                         while (s.next() != null) {
@@ -86,7 +92,7 @@ class FaultInjectionTest {
     void hang() throws Exception {
         try (EngineSimulator sim = llama(0)) {
             sim.armFault(Fault.of(Fault.Mode.HANG).withAfterTokens(2));
-            SimHttp.Stream s = open(sim, "/completion", "{\"prompt\":\"x\",\"n_predict\":50,\"stream\":true}");
+            SimHttp.Stream s = open(sim, "/completion", ASCII_STREAM);
             s.next();
             s.next();
 
@@ -164,7 +170,7 @@ class FaultInjectionTest {
             try (EngineSimulator sim = EngineSimulator.start(InstanceSpec.of(kind).withTokensPerSecond(0))) {
                 sim.armFault(Fault.of(Fault.Mode.GARBAGE).withAfterTokens(1));
                 String[] req = switch (kind) {
-                    case LLAMACPP -> new String[] {"/completion", "{\"prompt\":\"x\",\"n_predict\":5,\"stream\":true}"};
+                    case LLAMACPP -> new String[] {"/completion", "{\"prompt\":\"hi\",\"n_predict\":5,\"stream\":true}"};
                     case VLLM -> new String[] {"/v1/completions",
                             "{\"model\":\"dev-tiny\",\"prompt\":\"x\",\"max_tokens\":5,\"stream\":true}"};
                     case TGI -> new String[] {"/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":5}}"};

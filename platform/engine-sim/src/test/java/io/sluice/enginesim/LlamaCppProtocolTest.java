@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("POOL-4 POOL-5 llama.cpp server protocol")
+@DisplayName("POOL-5 llama.cpp server protocol")
 class LlamaCppProtocolTest {
 
     static EngineSimulator sim;
@@ -31,7 +31,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 DET-1 /completion stream: one data frame per token, then a stop frame with timings")
+    @DisplayName("/completion stream: one data frame per token, then a stop frame with timings")
     void streamsTokenFramesThenFinalFrame() {
         HttpResponse<String> r = post(sim, "/completion",
                 "{\"prompt\":\"Tell me about rivers\",\"n_predict\":6,\"stream\":true,\"seed\":42,\"cache_prompt\":true}");
@@ -69,7 +69,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /completion without stream answers one JSON with the whole content")
+    @DisplayName("/completion without stream answers one JSON with the whole content")
     void nonStreamingAnswersWholeContent() {
         HttpResponse<String> r = post(sim, "/completion", "{\"prompt\":\"abc\",\"n_predict\":4,\"seed\":3}");
 
@@ -81,7 +81,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 n_predict -1 generates until the slot context is full")
+    @DisplayName("n_predict -1 generates until the slot context is full")
     void unboundedPredictStopsAtContext() {
         JsonNode body = json(post(sim, "/completion", "{\"prompt\":\"abcd\",\"n_predict\":-1}"));
 
@@ -90,7 +90,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /health, /props report status, ctx, slots, engine_version and digest")
+    @DisplayName("/health, /props report status, ctx, slots, engine_version and digest")
     void healthAndProps() {
         HttpResponse<String> health = get(sim, "/health");
         assertThat(health.statusCode()).isEqualTo(200);
@@ -104,7 +104,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /slots lists every slot with n_ctx and is_processing")
+    @DisplayName("/slots lists every slot with n_ctx and is_processing")
     void slotsListing() {
         JsonNode slots = json(get(sim, "/slots"));
 
@@ -118,7 +118,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /metrics is Prometheus text with llamacpp: names that count work done")
+    @DisplayName("/metrics is Prometheus text with llamacpp: names that count work done")
     void metricsCountTokens() {
         post(sim, "/completion", "{\"prompt\":\"count me\",\"n_predict\":5}");
 
@@ -136,7 +136,7 @@ class LlamaCppProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 a request without prompt gets a llama.cpp-shaped 400")
+    @DisplayName("a request without prompt gets a llama.cpp-shaped 400")
     void missingPromptIsRejected() {
         HttpResponse<String> r = post(sim, "/completion", "{\"n_predict\":3}");
 

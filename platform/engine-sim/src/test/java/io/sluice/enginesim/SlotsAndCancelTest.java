@@ -29,7 +29,7 @@ class SlotsAndCancelTest {
     }
 
     @Test
-    @DisplayName("POOL-5 POOL-4 client disconnect mid-stream stops the generation and frees the slot")
+    @DisplayName("POOL-5 client disconnect mid-stream stops the generation and frees the slot")
     void disconnectFreesSlot() throws IOException {
         try (EngineSimulator sim = EngineSimulator.start(
                 InstanceSpec.of(EngineKind.LLAMACPP).withSlots(1).withTokensPerSecond(SLOW_TPS))) {
@@ -143,7 +143,7 @@ class SlotsAndCancelTest {
     }
 
     @Test
-    @DisplayName("POOL-5 POOL-4 vLLM and Triton streams also stop and free the slot on disconnect")
+    @DisplayName("POOL-5 vLLM and Triton streams also stop and free the slot on disconnect")
     void disconnectOtherEngines() throws IOException {
         for (EngineKind kind : List.of(EngineKind.VLLM, EngineKind.TRITON, EngineKind.TGI)) {
             try (EngineSimulator sim = EngineSimulator.start(

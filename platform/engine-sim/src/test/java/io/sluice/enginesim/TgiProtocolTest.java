@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("POOL-4 POOL-5 Hugging Face TGI protocol")
+@DisplayName("POOL-5 Hugging Face TGI protocol")
 class TgiProtocolTest {
 
     static EngineSimulator sim;
@@ -29,7 +29,7 @@ class TgiProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 DET-1 /generate_stream: data:{index,token} frames; the last carries generated_text and details")
+    @DisplayName("/generate_stream: data:{index,token} frames; the last carries generated_text and details")
     void streamFrames() {
         HttpResponse<String> r = post(sim, "/generate_stream",
                 "{\"inputs\":\"What is a sluice?\",\"parameters\":{\"max_new_tokens\":4,\"seed\":5,\"details\":true}}");
@@ -64,7 +64,7 @@ class TgiProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 details are left out of the last frame unless requested, as TGI does")
+    @DisplayName("details are left out of the last frame unless requested, as TGI does")
     void noDetailsUnlessRequested() {
         String body = post(sim, "/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":2}}").body();
         String[] blocks = body.split("\n\n");
@@ -75,7 +75,7 @@ class TgiProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /generate answers generated_text and per-token details")
+    @DisplayName("/generate answers generated_text and per-token details")
     void generate() {
         JsonNode body = json(post(sim, "/generate",
                 "{\"inputs\":\"What is a sluice?\",\"parameters\":{\"max_new_tokens\":4,\"seed\":5,\"details\":true}}"));
@@ -87,7 +87,7 @@ class TgiProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /health and /info report readiness, model_sha (digest), limits and version")
+    @DisplayName("/health and /info report readiness, model_sha (digest), limits and version")
     void healthAndInfo() {
         assertThat(get(sim, "/health").statusCode()).isEqualTo(200);
         JsonNode info = json(get(sim, "/info"));
@@ -102,7 +102,7 @@ class TgiProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 invalid parameters answer 422 with error_type validation")
+    @DisplayName("invalid parameters answer 422 with error_type validation")
     void validation() {
         HttpResponse<String> zero = post(sim, "/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":0}}");
         HttpResponse<String> tooLong = post(sim, "/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":600}}");

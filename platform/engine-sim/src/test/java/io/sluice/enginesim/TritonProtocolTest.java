@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("POOL-4 POOL-5 NVIDIA Triton generate and repository protocol")
+@DisplayName("POOL-5 NVIDIA Triton generate and repository protocol")
 class TritonProtocolTest {
 
     private static EngineSimulator start() {
@@ -22,7 +22,7 @@ class TritonProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 DET-1 generate_stream sends one data frame with text_output per token and then closes")
+    @DisplayName("generate_stream sends one data frame with text_output per token and then closes")
     void streamFrames() {
         try (EngineSimulator sim = start()) {
             HttpResponse<String> r = post(sim, "/v2/models/llm/generate_stream",
@@ -45,7 +45,7 @@ class TritonProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 generate answers the whole text_output; top-level max_tokens and versioned path work")
+    @DisplayName("generate answers the whole text_output; top-level max_tokens and versioned path work")
     void generateNonStreaming() {
         try (EngineSimulator sim = start()) {
             JsonNode a = json(post(sim, "/v2/models/llm/generate",
@@ -60,7 +60,7 @@ class TritonProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 server and model metadata, readiness, config with the digest")
+    @DisplayName("server and model metadata, readiness, config with the digest")
     void metadata() {
         try (EngineSimulator sim = start()) {
             JsonNode server = json(get(sim, "/v2"));
@@ -82,7 +82,7 @@ class TritonProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 unknown model answers 404 {error}")
+    @DisplayName("unknown model answers 404 {error}")
     void unknownModel() {
         try (EngineSimulator sim = start()) {
             HttpResponse<String> meta = get(sim, "/v2/models/nope");
@@ -97,7 +97,7 @@ class TritonProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 unload makes the model unavailable; load brings it back")
+    @DisplayName("unload makes the model unavailable; load brings it back")
     void unloadAndLoad() {
         try (EngineSimulator sim = start()) {
             assertThat(post(sim, "/v2/repository/models/llm/unload", "").statusCode()).isEqualTo(200);

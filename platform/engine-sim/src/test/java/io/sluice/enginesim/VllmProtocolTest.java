@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("POOL-4 POOL-5 vLLM OpenAI-compatible protocol")
+@DisplayName("POOL-5 vLLM OpenAI-compatible protocol")
 class VllmProtocolTest {
 
     static EngineSimulator sim;
@@ -31,7 +31,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 DET-1 /v1/completions stream: text_completion chunks, finish_reason length on the last, then [DONE]")
+    @DisplayName("/v1/completions stream: text_completion chunks, finish_reason length on the last, then [DONE]")
     void streamsChunksThenDone() {
         HttpResponse<String> r = post(sim, "/v1/completions",
                 "{\"model\":\"tiny-chat\",\"prompt\":\"Once upon\",\"max_tokens\":5,\"stream\":true,\"seed\":9,\"temperature\":0.7}");
@@ -67,7 +67,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 stream_options.include_usage adds a usage chunk with no choices before [DONE]")
+    @DisplayName("stream_options.include_usage adds a usage chunk with no choices before [DONE]")
     void includeUsageChunk() {
         List<String> events = events(post(sim, "/v1/completions",
                 "{\"model\":\"tiny-chat\",\"prompt\":\"abcdefgh\",\"max_tokens\":2,\"stream\":true,"
@@ -82,7 +82,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 non-streaming completion carries the text, finish_reason and usage")
+    @DisplayName("non-streaming completion carries the text, finish_reason and usage")
     void nonStreaming() {
         JsonNode body = json(post(sim, "/v1/completions",
                 "{\"model\":\"tiny-chat\",\"prompt\":\"Once upon\",\"max_tokens\":5,\"seed\":9}"));
@@ -97,7 +97,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 max_tokens defaults to 16 as in vLLM")
+    @DisplayName("max_tokens defaults to 16 as in vLLM")
     void defaultMaxTokens() {
         JsonNode body = json(post(sim, "/v1/completions", "{\"model\":\"tiny-chat\",\"prompt\":\"x\"}"));
 
@@ -105,7 +105,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 /health, /version and /v1/models report readiness, engine_version, model and digest")
+    @DisplayName("/health, /version and /v1/models report readiness, engine_version, model and digest")
     void healthVersionModels() {
         HttpResponse<String> health = get(sim, "/health");
         assertThat(health.statusCode()).isEqualTo(200);
@@ -121,7 +121,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 unknown model answers 404 with an OpenAI-style error")
+    @DisplayName("unknown model answers 404 with an OpenAI-style error")
     void unknownModel() {
         HttpResponse<String> r = post(sim, "/v1/completions", "{\"model\":\"other\",\"prompt\":\"x\",\"max_tokens\":1}");
 
@@ -134,7 +134,7 @@ class VllmProtocolTest {
     }
 
     @Test
-    @DisplayName("POOL-4 prompt plus max_tokens beyond the context answers 400")
+    @DisplayName("prompt plus max_tokens beyond the context answers 400")
     void contextOverflow() {
         HttpResponse<String> r = post(sim, "/v1/completions", "{\"model\":\"tiny-chat\",\"prompt\":\"x\",\"max_tokens\":5000}");
 

@@ -14,10 +14,22 @@ public final class EngineAdapters {
      * @param model model name as the engine knows it (used in vLLM and Triton paths and bodies)
      */
     public static EngineAdapter create(EngineKind kind, URI base, String model) {
+        return create(kind, base, model, EngineOptions.DEFAULTS);
+    }
+
+    /**
+     * @param apiKey the replica's credential ({@code api_key} of its pool YAML entry), or {@code null}
+     */
+    public static EngineAdapter create(EngineKind kind, URI base, String model, String apiKey) {
+        return create(kind, base, model, EngineOptions.DEFAULTS.withApiKey(apiKey));
+    }
+
+    public static EngineAdapter create(EngineKind kind, URI base, String model, EngineOptions options) {
         return switch (kind) {
-            case LLAMACPP -> new LlamaCppAdapter(base);
-            case VLLM, TGI, TRITON -> throw new UnsupportedOperationException(
-                    "the " + kind.wire() + " adapter has not landed yet; configure llamacpp pools");
+            case LLAMACPP -> new LlamaCppAdapter(base, options);
+            case VLLM -> new VllmAdapter(base, model, options);
+            case TGI -> new TgiAdapter(base, options);
+            case TRITON -> new TritonAdapter(base, model, options);
         };
     }
 }

@@ -5,10 +5,11 @@ import io.sluice.core.engine.EngineException;
 import io.sluice.core.engine.EngineProbe;
 import io.sluice.core.engine.Generation;
 import io.sluice.core.engine.GenerationListener;
+import io.sluice.core.engine.GenerationOutcome;
+import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
-import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,15 +18,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * llama.cpp server protocol (SPEC POOL-4): {@code GET /health} (503 while loading), {@code GET /props} for
- * build, context and slots, {@code GET /slots} for occupancy, and {@code POST /completion} with
- * {@code stream: true}, whose SSE frames carry {@code content} per token and end with {@code stop: true}.
+ * llama.cpp {@code llama-server} (SPEC POOL-4): {@code GET /health} (503 while loading), {@code GET /props}
+ * for build, context and slots, and {@code POST /completion} with {@code stream: true}. Details and sources in
+ * {@code docs/engine-protocols.md}.
+ *
+ * <p>What differs from the other engines: token counts come from {@code tokens_predicted} in the final frame
+ * (the server holds a frame back until a multi-byte UTF-8 character is complete, so frames undercount);
+ * a context-limited run ends with {@code stop_type: "limit"} and {@code truncated: true}; seeds have 32 bits;
+ * readiness never asks {@code /slots}, which operators disable because it shows prompts.
  */
 public final class LlamaCppAdapter extends HttpEngineAdapter {
     private static final Pattern DIGEST = Pattern.compile("([0-9a-f]{64})");
 
     public LlamaCppAdapter(URI base) {
-        super(base);
+        this(base, EngineOptions.DEFAULTS);
+    }
+
+    public LlamaCppAdapter(URI base, EngineOptions options) {
+        super(base, options);
     }
 
     @Override
@@ -34,27 +44,28 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
     }
 
     @Override
+    String engineName() {
+        return "llama.cpp";
+    }
+
+    @Override
     public CompletableFuture<EngineProbe> probe() {
-        return getOk("/health").thenCompose(x -> getJson("/props")).thenCombine(getJson("/slots"), (props, slots) -> {
+        return getOk("/health").thenCompose(x -> getJson("/props")).thenApply(props -> {
             String build = props.path("build_info").asText("");
             if (build.isEmpty()) {
                 throw new EngineException(ErrorCode.WORKER_RESET, "/props has no build_info: not a llama.cpp server?");
             }
+            // /props reports the model's file path, not a digest; a digest is known only when the operator
+            // named the file after it.
             String modelPath = props.path("model_path").asText("");
             Matcher m = DIGEST.matcher(modelPath);
             String digest = m.find() ? m.group(1) : null;
-            int ctx = props.path("default_generation_settings").path("n_ctx").asInt(0);
-            int total = props.path("total_slots").asInt(slots.isArray() ? slots.size() : 1);
-            int busy = 0;
-            if (slots.isArray()) {
-                for (JsonNode s : slots) {
-                    if (s.path("is_processing").asBoolean(false)) {
-                        busy++;
-                    }
-                }
-            }
+            JsonNode settings = props.path("default_generation_settings");
+            // Newer builds nest the sampling settings under "params" and keep n_ctx beside them.
+            int ctx = settings.path("n_ctx").asInt(settings.path("params").path("n_ctx").asInt(0));
+            int total = props.path("total_slots").asInt(1);
             String model = modelPath.isEmpty() ? null : modelPath.substring(modelPath.lastIndexOf('/') + 1);
-            return new EngineProbe(build, digest, model, ctx, total, slots.isArray() ? busy : -1);
+            return new EngineProbe(build, digest, model, ctx, total, -1);
         });
     }
 
@@ -63,43 +74,68 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("prompt", request.prompt());
         body.put("n_predict", request.maxTokens());
-        body.put("seed", request.seed());
+        body.put("seed", Seeds.llamaCpp(request.seed()));
         body.put("stream", true);
         body.put("cache_prompt", true);
-        return streamSse("/completion", json(body), new Frames(), listener);
+        return streamSse("/completion", json(body), new Frames(request.maxTokens()), listener);
     }
 
     /** Parses {@code /completion} stream frames. */
-    private static final class Frames implements FrameParser {
+    private final class Frames implements FrameParser {
+        private final int maxTokens;
+
+        Frames(int maxTokens) {
+            this.maxTokens = maxTokens;
+        }
+
         @Override
         public FrameResult onData(String data, GenerationListener listener) {
-            JsonNode f;
-            try {
-                f = JSON.readTree(data);
-            } catch (IOException e) {
-                throw new EngineException(ErrorCode.WORKER_RESET, "llama.cpp sent a frame that is not JSON");
-            }
-            if (f == null || !f.isObject()) {
-                throw new EngineException(ErrorCode.WORKER_RESET, "llama.cpp sent a frame that is not a JSON object");
-            }
+            JsonNode f = frameJson(data);
             if (f.has("error")) {
-                throw new EngineException(ErrorCode.WORKER_RESET, "llama.cpp error: " + f.path("error").path("message").asText("unknown"));
+                throw EngineErrors.midStream(engineName(), f);
             }
             if (f.path("stop").asBoolean(false)) {
+                // The final frame may carry text held back until a UTF-8 character was complete.
                 String tail = f.path("content").asText("");
                 if (!tail.isEmpty()) {
                     listener.onToken(tail);
                 }
                 long predicted = f.path("tokens_predicted").asLong(-1);
+                long evaluated = f.path("tokens_evaluated").asLong(-1);
                 long ms = (long) f.path("timings").path("predicted_ms").asDouble(-1);
-                listener.onEnd(predicted, ms);
+                boolean truncated = f.path("truncated").asBoolean(false);
+                listener.onEnd(new GenerationOutcome(predicted, evaluated, ms, stopReason(f, predicted, truncated), truncated));
                 return FrameResult.DONE;
             }
             if (!f.has("content")) {
-                throw new EngineException(ErrorCode.WORKER_RESET, "llama.cpp frame without content");
+                throw new EngineException(ErrorCode.WORKER_RESET, "llama.cpp sent a stream frame without content");
             }
-            listener.onToken(f.path("content").asText(""));
+            String content = f.path("content").asText("");
+            if (!content.isEmpty()) {
+                listener.onToken(content);
+            }
             return FrameResult.CONTINUE;
+        }
+
+        private StopReason stopReason(JsonNode f, long predicted, boolean truncated) {
+            // stop_type replaced the older booleans stopped_eos / stopped_word / stopped_limit; read both.
+            String type = f.path("stop_type").asText("");
+            if (type.isEmpty()) {
+                if (f.path("stopped_eos").asBoolean(false) || f.path("stopped_word").asBoolean(false)) {
+                    type = "eos";
+                } else if (f.path("stopped_limit").asBoolean(false)) {
+                    type = "limit";
+                }
+            }
+            return switch (type) {
+                case "eos", "word" -> StopReason.STOP;
+                // "limit" is both n_predict reached and the context window full; only the latter cuts the
+                // answer short, and the server says so with truncated or a count below n_predict.
+                case "limit" -> truncated || (predicted >= 0 && predicted < maxTokens)
+                        ? StopReason.CONTEXT_LIMIT
+                        : StopReason.MAX_TOKENS;
+                default -> StopReason.UNKNOWN;
+            };
         }
     }
 }

@@ -53,7 +53,7 @@ public class SchedulingWiring {
     TaskScheduler scheduler(SluiceConfig sluiceConfig, TenantWeights weights, SluiceAppConfig config, OutcomeStore outcomes,
             Instance<TaskObserver> observers) {
         TaskScheduler scheduler = new TaskScheduler(sluiceConfig,
-                (pool, replica) -> EngineAdapters.create(pool.engine(), URI.create(replica.url()), pool.model()),
+                (pool, replica) -> EngineAdapters.create(pool.engine(), URI.create(replica.url()), pool.model(), replica.apiKey()),
                 weights::weightOf, config.tasks().retentionMs(), outcomes);
         for (TaskObserver o : observers) {
             scheduler.addObserver(o);

@@ -124,6 +124,10 @@ public final class ConfigLoader {
                 } catch (RuntimeException e) {
                     throw fail(rat + ".url", "must be an http(s) URL");
                 }
+                // The key becomes an HTTP header value; the message names the field, never the value.
+                if (r.apiKey() != null && !r.apiKey().chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+                    throw fail(rat + ".api_key", "must be printable ASCII without spaces");
+                }
             }
         }
         for (var e : c.scheduling().priorityWeights().entrySet()) {

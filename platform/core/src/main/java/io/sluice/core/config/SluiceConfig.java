@@ -51,14 +51,29 @@ public record SluiceConfig(List<PoolConfig> pools, SchedulingConfig scheduling) 
      * @param id replica id, unique within its pool
      * @param url base URL of the engine's HTTP server
      * @param labels free-form labels shown to tenant {@code route} policies (for example {@code canary: "true"})
+     * @param apiKey optional secret the engine was started with ({@code --api-key} of llama.cpp and vLLM), sent
+     *     as {@code Authorization: Bearer}; {@code null} sends no credential. Never logged: {@link #toString()}
+     *     masks it.
      */
-    public record ReplicaConfig(String id, String url, Map<String, String> labels) {
+    public record ReplicaConfig(String id, String url, Map<String, String> labels, String apiKey) {
         public ReplicaConfig {
             labels = labels == null ? Map.of() : Map.copyOf(labels);
+            apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+        }
+
+        public ReplicaConfig(String id, String url, Map<String, String> labels) {
+            this(id, url, labels, null);
         }
 
         public ReplicaConfig(String id, String url) {
-            this(id, url, null);
+            this(id, url, null, null);
+        }
+
+        // Records print every component; configuration dumps and error messages must not carry the secret.
+        @Override
+        public String toString() {
+            return "ReplicaConfig[id=" + id + ", url=" + url + ", labels=" + labels + ", apiKey="
+                    + (apiKey == null ? "none" : "***") + "]";
         }
     }
 

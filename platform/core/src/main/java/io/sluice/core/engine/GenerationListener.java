@@ -16,5 +16,13 @@ public interface GenerationListener {
      */
     void onEnd(long tokensOut, long decodeMs);
 
+    /**
+     * The generation ended normally; carries the engine's own token counts and why it stopped. Adapters call
+     * this one; the default keeps listeners written against {@link #onEnd(long, long)} working.
+     */
+    default void onEnd(GenerationOutcome outcome) {
+        onEnd(outcome.tokensOut(), outcome.decodeMs());
+    }
+
     void onError(EngineException error);
 }

@@ -3,6 +3,7 @@ package io.sluice.core.scheduling;
 import io.sluice.core.engine.EngineException;
 import io.sluice.core.engine.Generation;
 import io.sluice.core.engine.GenerationListener;
+import io.sluice.core.engine.GenerationOutcome;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
@@ -130,6 +131,24 @@ final class RunExecutor {
         }
 
         @Override
+        public void onEnd(GenerationOutcome outcome) {
+            if (outcome.incomplete() || outcome.tokensOut() > run.tokensOut()) {
+                // Said before the terminal event so a client sees why the answer is short, and what the engine
+                // counted (more than the token events when it packed tokens into one frame).
+                Map<String, Object> m = new HashMap<>(8);
+                m.put("queue_depth", pool.queueDepth());
+                m.put("kv_warmth", false);
+                m.put("on_time_probability", onTimeProbability(run));
+                m.put("tokens_out", Math.max(outcome.tokensOut(), run.tokensOut()));
+                m.put("stop_reason", outcome.stopReason().wire());
+                m.put("truncated", outcome.incomplete());
+                run.log().append(new TaskEvent.Metrics(m));
+            }
+            run.settleTokensOut(outcome.tokensOut());
+            onEnd(outcome.tokensOut(), outcome.decodeMs());
+        }
+
+        @Override
         public void onEnd(long tokensOut, long decodeMs) {
             long measured = run.decodeTimeMs();
             if (termination.finish(run, new TaskEvent.End(run.tokensOut(), measured), TaskObserver.EndReason.COMPLETED)) {
@@ -159,7 +178,8 @@ final class RunExecutor {
      */
     private void engineFailed(Pool pool, TaskRun run, Replica replica, EngineException error) {
         LOG.warnf("task %s on replica %s failed: %s %s", run.spec().taskId(), replica.qualifiedId(), error.code(), error.getMessage());
-        if (error.code() == ErrorCode.WORKER_RESET) {
+        // A replica that dropped the request or reports itself not ready is probed again at once.
+        if (error.code() == ErrorCode.WORKER_RESET || error.code() == ErrorCode.POOL_UNREADY) {
             reprobe.accept(pool, replica);
         }
         Replica retryOn = null;
@@ -167,7 +187,9 @@ final class RunExecutor {
             if (run.log().sealed() || run.replica() != replica) {
                 return;
             }
-            if (run.tokensOut() == 0 && run.attempts() < TaskRun.MAX_ATTEMPTS) {
+            // A request the engine rejected (prompt over its context, invalid parameter) fails the same way on
+            // every replica: only retriable failures move to another one.
+            if (error.code().retriable() && run.tokensOut() == 0 && run.attempts() < TaskRun.MAX_ATTEMPTS) {
                 run.failedReplicas().add(replica.id());
                 Optional<Replica> other = pool.place(run.failedReplicas(), run.replicaPreference());
                 if (other.isPresent()) {

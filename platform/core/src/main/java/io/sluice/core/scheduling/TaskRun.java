@@ -64,12 +64,13 @@ public final class TaskRun {
 
     /**
      * The largest event id a task with {@code maxTokens} can reach: {@code started}, one {@code metrics} per
-     * attempt, every token, the periodic {@code metrics}, and the terminal event. When the instance running a
+     * attempt, every token, the periodic {@code metrics}, the closing {@code metrics} that reports the engine's
+     * own count and stop reason, and the terminal event. When the instance running a
      * task fails, the task's terminal event is stored with this id, so that it lies after anything the lost
      * stream may have delivered and a client resuming with {@code Last-Event-ID} still receives it.
      */
     public static long maxEventId(int maxTokens) {
-        return 1L + MAX_ATTEMPTS + maxTokens + maxTokens / METRICS_EVERY_TOKENS + 1L;
+        return 1L + MAX_ATTEMPTS + maxTokens + maxTokens / METRICS_EVERY_TOKENS + 1L + 1L;
     }
 
     public EventLog log() {
@@ -177,6 +178,17 @@ public final class TaskRun {
     void tokenArrived() {
         lastTokenNanos = System.nanoTime();
         tokensOut++;
+    }
+
+    /**
+     * At the end of a run, replaces the count of token events with the engine's own count when it reports a
+     * larger one: engines may pack several tokens into one frame (llama.cpp holds back incomplete UTF-8), and
+     * usage and quotas must see what the engine decoded.
+     */
+    void settleTokensOut(long engineCount) {
+        if (engineCount > tokensOut) {
+            tokensOut = engineCount;
+        }
     }
 
     int attempts() {

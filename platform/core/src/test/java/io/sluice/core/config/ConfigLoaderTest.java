@@ -59,4 +59,21 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader(true).parse(VALID.replace("shed-low-priority", "yolo")))
                 .hasMessageContaining("full_policy");
     }
+
+    @Test
+    @DisplayName("SEC-4 a replica may carry an api_key; it is parsed, validated without being echoed, and masked in toString")
+    void replicaApiKey() {
+        String yaml = VALID.replace("{id: r0, url: \"http://127.0.0.1:9001\"}",
+                "{id: r0, url: \"http://127.0.0.1:9001\", api_key: \"s3cr3t-key\"}");
+        var r = new ConfigLoader(true).parse(yaml).pools().get(0).replicas().get(0);
+        assertThat(r.apiKey()).isEqualTo("s3cr3t-key");
+        assertThat(r.toString()).doesNotContain("s3cr3t-key");
+        assertThat(new ConfigLoader(true).parse(VALID).pools().get(0).replicas().get(0).apiKey()).isNull();
+
+        String bad = VALID.replace("{id: r0, url: \"http://127.0.0.1:9001\"}",
+                "{id: r0, url: \"http://127.0.0.1:9001\", api_key: \"two words\"}");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(bad))
+                .hasMessageContaining("$.pools[0].replicas[0].api_key")
+                .hasMessageNotContaining("two words");
+    }
 }

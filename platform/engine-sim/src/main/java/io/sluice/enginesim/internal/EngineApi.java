@@ -1,6 +1,7 @@
 package io.sluice.enginesim.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -38,6 +39,16 @@ public abstract class EngineApi {
     /** A frame that is not valid for the protocol (garbage fault). */
     public Buffer garbageFrame() {
         return Buffer.buffer("data: {\"content\":<<garbage from engine-sim>>\u0000\n\n");
+    }
+
+    /**
+     * The frame(s) an engine sends when a request fails after its stream started (error_frame fault); each
+     * protocol has its own shape.
+     */
+    public Buffer errorFrame(String message) {
+        ObjectNode o = Json.obj();
+        o.putObject("error").put("code", 500).put("message", message).put("type", "server_error");
+        return Buffer.buffer(sse("data: ", o));
     }
 
     /** A body that is not valid JSON (garbage fault on a non-streaming request). */

@@ -45,6 +45,8 @@ public final class Generation {
     int sent;
     boolean hasNewLine;
     final StringBuilder text = new StringBuilder();
+    /** llama.cpp: text of tokens not yet sent because their UTF-8 character is incomplete (see LlamaCppApi). */
+    final StringBuilder heldBack = new StringBuilder();
     long enqueuedNanos;
     long startedNanos;
     long firstTokenNanos;
@@ -216,7 +218,11 @@ public final class Generation {
         engine.onToken();
         if (request.stream()) {
             boolean last = sent == request.maxTokens();
-            lastWrite = resp.write(api.tokenFrame(this, i, piece, last));
+            Buffer frame = api.tokenFrame(this, i, piece, last);
+            // A held-back token has no frame; an empty chunk would end the chunked body.
+            if (frame.length() > 0) {
+                lastWrite = resp.write(frame);
+            }
         }
     }
 
@@ -258,6 +264,16 @@ public final class Generation {
                     resp.end(api.garbageFrame());
                 } else {
                     resp.setStatusCode(200).putHeader("Content-Type", "application/json").end(api.garbageBody());
+                }
+            }
+            case ERROR_FRAME -> {
+                state = State.DONE;
+                engine.release(this, SimEngine.Outcome.FAULTED);
+                String message = "simulated engine failure (error_frame fault)";
+                if (request.stream()) {
+                    resp.end(api.errorFrame(message));
+                } else {
+                    api.error(resp, Failure.INTERNAL, 500, message);
                 }
             }
             default -> throw new IllegalStateException("fault " + fault.mode() + " is not applied mid-generation");

@@ -14,6 +14,20 @@ import java.util.Locale;
 /**
  * llama.cpp {@code llama-server}: {@code POST /completion} (alias {@code /completions}), {@code GET /health},
  * {@code /props}, {@code /slots}, {@code /metrics}. Errors use {@code {"error":{"code","message","type"}}}.
+ *
+ * <p>Behaviours of the real server reproduced here because clients get them wrong:
+ * <ul>
+ *   <li>A token whose text ends inside a multi-byte UTF-8 character is not sent on its own: the server holds
+ *       the frame back until the character is complete, so frames are fewer than tokens and only
+ *       {@code tokens_predicted} counts right. The simulator's vocabulary has whole pieces, so it treats a
+ *       piece with non-ASCII text as such a token: it travels in the next token's frame (or the final one).
+ *       On with {@code utf8_holdback=true}; off by default while clients still count frames.
+ *   <li>A prompt that does not fit the context is refused with 400 {@code exceed_context_size_error}; a
+ *       prompt that fits but leaves less room than {@code n_predict} decodes until the context is full and ends
+ *       with {@code stop_type: "limit"} and {@code truncated: true}.
+ *   <li>Seeds keep 32 bits; {@code 0xFFFFFFFF} (and -1) mean "pick a random seed".
+ *   <li>With {@code slots_endpoint=false} (the server's {@code --no-slots}), {@code /slots} answers 501.
+ * </ul>
  */
 final class LlamaCppApi extends EngineApi {
 
@@ -38,7 +52,17 @@ final class LlamaCppApi extends EngineApi {
                 }
             }
             case "/props" -> Http.json(resp, 200, props());
-            case "/slots" -> Http.json(resp, 200, slots());
+            case "/slots" -> {
+                if (engine.spec().slotsEndpoint()) {
+                    Http.json(resp, 200, slots());
+                } else {
+                    ObjectNode o = Json.obj();
+                    o.putObject("error").put("code", 501)
+                            .put("message", "This server does not support slots endpoint. Start it with `--slots`")
+                            .put("type", "not_supported_error");
+                    Http.json(resp, 501, o);
+                }
+            }
             case "/metrics" -> Http.text(resp, 200, "text/plain; version=0.0.4", metrics());
             case "/completion", "/completions" -> {
                 if (m != HttpMethod.POST) {
@@ -68,11 +92,28 @@ final class LlamaCppApi extends EngineApi {
         }
         String prompt = p.isTextual() ? p.asText() : Json.write(p);
         int promptTokens = DeterministicText.promptTokens(prompt);
+        int ctx = engine.spec().ctx();
+        if (promptTokens >= ctx) {
+            ObjectNode o = Json.obj();
+            o.putObject("error").put("code", 400)
+                    .put("message", "request (" + promptTokens + " tokens) exceeds the available context size ("
+                            + ctx + " tokens), try increasing it")
+                    .put("type", "exceed_context_size_error")
+                    .put("n_prompt_tokens", promptTokens)
+                    .put("n_ctx", ctx);
+            Http.json(req.response(), 400, o);
+            return;
+        }
         int nPredict = n.path("n_predict").asInt(-1);
-        int room = Math.max(0, engine.spec().ctx() - promptTokens);
+        int room = ctx - promptTokens;
         int max = nPredict < 0 ? room : Math.min(nPredict, room);
-        long seedField = n.path("seed").asLong(-1);
-        boolean seedGiven = n.has("seed") && seedField != -1;
+        // The server stores the seed as uint32: higher bits are lost, and 0xFFFFFFFF means "random".
+        boolean seedGiven = n.has("seed") && n.get("seed").isNumber();
+        long seedField = seedGiven ? n.get("seed").asLong() & 0xFFFF_FFFFL : -1;
+        if (seedField == 0xFFFF_FFFFL) {
+            seedGiven = true;
+            seedField = java.util.concurrent.ThreadLocalRandom.current().nextLong(0, 0xFFFF_FFFFL);
+        }
         engine.submit(req, new GenRequest(
                 prompt,
                 promptTokens,
@@ -96,8 +137,14 @@ final class LlamaCppApi extends EngineApi {
 
     @Override
     public Buffer tokenFrame(Generation g, int i, String piece, boolean last) {
+        if (!last && engine.spec().utf8Holdback() && !isAscii(piece)) {
+            g.heldBack.append(piece);
+            return Buffer.buffer();
+        }
+        String content = g.heldBack.isEmpty() ? piece : g.heldBack + piece;
+        g.heldBack.setLength(0);
         ObjectNode o = Json.obj()
-                .put("content", piece)
+                .put("content", content)
                 .put("id_slot", g.slot())
                 .put("stop", false)
                 .put("multimodal", false)
@@ -107,7 +154,25 @@ final class LlamaCppApi extends EngineApi {
 
     @Override
     public Buffer endFrames(Generation g) {
-        return Buffer.buffer(sse("data: ", result(g, "")));
+        String tail = g.heldBack.toString();
+        g.heldBack.setLength(0);
+        return Buffer.buffer(sse("data: ", result(g, tail)));
+    }
+
+    private static boolean isAscii(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            if (s.charAt(k) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Buffer errorFrame(String message) {
+        ObjectNode o = Json.obj();
+        o.putObject("error").put("code", 500).put("message", message).put("type", "server_error");
+        return Buffer.buffer(sse("data: ", o));
     }
 
     @Override
@@ -138,7 +203,8 @@ final class LlamaCppApi extends EngineApi {
         o.set("generation_settings", settings(r));
         o.put("prompt", r.prompt())
                 .put("has_new_line", g.hasNewLine())
-                .put("truncated", false)
+                // Context full before n_predict (or no n_predict at all): the answer is cut short.
+                .put("truncated", r.requestedMax() < 0 || r.maxTokens() < r.requestedMax())
                 .put("stopped_eos", false)
                 .put("stopped_word", false)
                 .put("stopped_limit", true)

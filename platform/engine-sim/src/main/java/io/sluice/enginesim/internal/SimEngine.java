@@ -595,9 +595,42 @@ public final class SimEngine {
             control(req, body);
             return;
         }
+        if (!authorized(req)) {
+            return;
+        }
         if (!api.handle(req, body)) {
             api.notFound(req.response());
         }
+    }
+
+    /**
+     * {@code --api-key}: llama.cpp protects every path but health and the model list; vLLM protects the
+     * {@code /v1} paths. Each answers 401 in its own shape. TGI and Triton are served without a key here.
+     */
+    private boolean authorized(HttpServerRequest req) {
+        String key = spec.apiKey();
+        if (key == null) {
+            return true;
+        }
+        String path = req.path();
+        boolean open = switch (spec.engine()) {
+            case LLAMACPP -> path.equals("/health") || path.equals("/v1/health") || path.equals("/models")
+                    || path.equals("/v1/models");
+            case VLLM -> !path.startsWith("/v1");
+            default -> true;
+        };
+        if (open || ("Bearer " + key).equals(req.getHeader("Authorization"))) {
+            return true;
+        }
+        rejected++;
+        if (spec.engine() == EngineKind.LLAMACPP) {
+            ObjectNode o = Json.obj();
+            o.putObject("error").put("code", 401).put("message", "Invalid API Key").put("type", "authentication_error");
+            Http.json(req.response(), 401, o);
+        } else {
+            Http.json(req.response(), 401, Json.obj().put("error", "Unauthorized"));
+        }
+        return false;
     }
 
     private void control(HttpServerRequest req, Buffer body) {

@@ -189,6 +189,14 @@ final class TgiApi extends EngineApi {
     }
 
     @Override
+    public Buffer errorFrame(String message) {
+        ObjectNode o = Json.obj()
+                .put("error", "Request failed during generation: Server error: " + message)
+                .put("error_type", "generation");
+        return Buffer.buffer(sse("data:", o));
+    }
+
+    @Override
     public Buffer garbageFrame() {
         return Buffer.buffer("data:{\"index\":<<garbage from engine-sim>>\u0000\n\n");
     }

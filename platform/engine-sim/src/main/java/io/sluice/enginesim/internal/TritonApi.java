@@ -214,6 +214,11 @@ final class TritonApi extends EngineApi {
     }
 
     @Override
+    public Buffer errorFrame(String message) {
+        return Buffer.buffer(sse("data: ", Json.obj().put("error", message)));
+    }
+
+    @Override
     public Buffer garbageFrame() {
         return Buffer.buffer("data: {\"model_name\":<<garbage from engine-sim>>\u0000\n\n");
     }

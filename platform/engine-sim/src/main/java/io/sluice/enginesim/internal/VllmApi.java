@@ -11,8 +11,13 @@ import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 
 /**
- * vLLM's OpenAI-compatible server: {@code POST /v1/completions}, {@code GET /health}, {@code /version},
- * {@code /v1/models}, {@code /metrics}. Errors use {@code {"object":"error","message","type","param","code"}}.
+ * vLLM's OpenAI-compatible server: {@code POST /v1/completions}, {@code /v1/chat/completions},
+ * {@code GET /health}, {@code /version}, {@code /v1/models}, {@code /metrics}. Errors use
+ * {@code {"object":"error","message","type","param","code"}}; an error inside a stream is
+ * {@code data: {"error": {...}}} followed by {@code data: [DONE]}.
+ *
+ * <p>Chat: the simulator has no chat template; the prompt it decodes from is the messages' contents joined
+ * by newlines.
  */
 final class VllmApi extends EngineApi {
 
@@ -31,7 +36,7 @@ final class VllmApi extends EngineApi {
             case "/version" -> Http.json(resp, 200, Json.obj().put("version", engine.spec().engineVersion()));
             case "/v1/models" -> Http.json(resp, 200, models());
             case "/metrics" -> Http.text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", metrics());
-            case "/v1/completions" -> {
+            case "/v1/completions", "/v1/chat/completions" -> {
                 if (m != HttpMethod.POST) {
                     return false;
                 }
@@ -58,7 +63,23 @@ final class VllmApi extends EngineApi {
             error(resp, Failure.MODEL_NOT_FOUND, 404, "The model `" + model + "` does not exist.");
             return;
         }
+        boolean chat = req.path().equals("/v1/chat/completions");
         JsonNode p = n.get("prompt");
+        if (chat) {
+            JsonNode msgs = n.get("messages");
+            if (msgs == null || !msgs.isArray() || msgs.isEmpty()) {
+                error(resp, Failure.BAD_REQUEST, 400, "messages must be a non-empty list");
+                return;
+            }
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode msg : msgs) {
+                if (sb.length() > 0) {
+                    sb.append('\n');
+                }
+                sb.append(msg.path("content").asText(""));
+            }
+            p = Json.obj().textNode(sb.toString());
+        }
         if (p != null && p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
             p = p.get(0);
         }
@@ -70,7 +91,7 @@ final class VllmApi extends EngineApi {
         String prompt = p.asText();
         int promptTokens = DeterministicText.promptTokens(prompt);
         int ctx = engine.spec().ctx();
-        JsonNode mt = n.get("max_tokens");
+        JsonNode mt = n.has("max_completion_tokens") ? n.get("max_completion_tokens") : n.get("max_tokens");
         int max;
         if (mt == null || mt.isNull()) {
             max = n.has("max_tokens") ? ctx - promptTokens : DEFAULT_MAX_TOKENS;
@@ -111,10 +132,18 @@ final class VllmApi extends EngineApi {
         return "text/event-stream; charset=utf-8";
     }
 
+    private static boolean chat(Generation g) {
+        return g.request().raw().has("messages");
+    }
+
     private ObjectNode envelope(Generation g) {
+        return envelope(g, chat(g) ? "chat.completion.chunk" : "text_completion");
+    }
+
+    private ObjectNode envelope(Generation g, String object) {
         return Json.obj()
-                .put("id", g.id())
-                .put("object", "text_completion")
+                .put("id", chat(g) ? "chatcmpl-" + g.id().substring(5) : g.id())
+                .put("object", object)
                 .put("created", g.createdEpochSeconds())
                 .put("model", engine.spec().model());
     }
@@ -122,9 +151,16 @@ final class VllmApi extends EngineApi {
     @Override
     public Buffer tokenFrame(Generation g, int i, String piece, boolean last) {
         ObjectNode o = envelope(g);
-        ObjectNode c = o.putArray("choices").addObject()
-                .put("index", 0)
-                .put("text", piece);
+        ObjectNode c = o.putArray("choices").addObject().put("index", 0);
+        if (chat(g)) {
+            ObjectNode delta = c.putObject("delta");
+            if (i == 0) {
+                delta.put("role", "assistant");
+            }
+            delta.put("content", piece);
+        } else {
+            c.put("text", piece);
+        }
         c.putNull("logprobs");
         if (last) {
             c.put("finish_reason", "length");
@@ -150,11 +186,26 @@ final class VllmApi extends EngineApi {
     }
 
     @Override
+    public Buffer errorFrame(String message) {
+        ObjectNode o = Json.obj();
+        ObjectNode e = o.putObject("error")
+                .put("object", "error")
+                .put("message", message)
+                .put("type", "InternalServerError");
+        e.putNull("param");
+        e.put("code", 500);
+        return Buffer.buffer(sse("data: ", o) + "data: [DONE]\n\n");
+    }
+
+    @Override
     public JsonNode completeBody(Generation g) {
-        ObjectNode o = envelope(g);
-        ObjectNode c = o.putArray("choices").addObject()
-                .put("index", 0)
-                .put("text", g.text());
+        ObjectNode o = envelope(g, chat(g) ? "chat.completion" : "text_completion");
+        ObjectNode c = o.putArray("choices").addObject().put("index", 0);
+        if (chat(g)) {
+            c.putObject("message").put("role", "assistant").put("content", g.text());
+        } else {
+            c.put("text", g.text());
+        }
         c.putNull("logprobs");
         c.put("finish_reason", "length");
         c.putNull("stop_reason");

@@ -1,0 +1,182 @@
+package io.sluice.engines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.core.engine.EngineException;
+import io.sluice.core.engine.EngineProbe;
+import io.sluice.core.engine.Generation;
+import io.sluice.core.engine.GenerationListener;
+import io.sluice.core.engine.GenerationOutcome;
+import io.sluice.core.engine.GenerationOutcome.StopReason;
+import io.sluice.core.engine.GenerationRequest;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.task.EngineKind;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * NVIDIA Triton with the generate extension (SPEC POOL-4): {@code GET /v2/health/ready},
+ * {@code GET /v2/models/{m}} (metadata: the model's input tensors), {@code GET /v2/models/{m}/config},
+ * {@code GET /v2} (server version), and {@code POST /v2/models/{m}/generate_stream}, whose {@code data:} frames
+ * each carry the next piece of {@code text_output}. The stream ends when the server closes it; an error arrives
+ * as {@code data: {"error": ...}}.
+ *
+ * <p>Two request dialects exist, fixed by the model, not by Triton: the vLLM backend takes sampling settings
+ * in {@code parameters}; TensorRT-LLM ensembles declare {@code max_tokens} (and a seed) as input tensors at
+ * the top level. The probe reads the model's inputs and picks the dialect; until then the vLLM one is used.
+ */
+public final class TritonAdapter extends HttpEngineAdapter {
+    private final String model;
+    private final String modelPath;
+    /** Name of the seed input tensor when the model takes settings as inputs, else null (parameters dialect). */
+    private volatile boolean tensorDialect;
+    private volatile String seedInput;
+
+    public TritonAdapter(URI base, String model, EngineOptions options) {
+        super(base, options);
+        this.model = model;
+        this.modelPath = "/v2/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Override
+    public EngineKind kind() {
+        return EngineKind.TRITON;
+    }
+
+    @Override
+    String engineName() {
+        return "Triton";
+    }
+
+    @Override
+    EngineException httpError(String what, int status, String body) {
+        // Readiness endpoints answer 400 with an empty body when not ready.
+        if (what.endsWith("/ready") && status == 400) {
+            return new EngineException(ErrorCode.POOL_UNREADY, "Triton " + what + " answered 400: not ready", status, null, null);
+        }
+        if (status == 404) {
+            EngineErrors.EngineError e = EngineErrors.parse(body);
+            // A model that is still loading, or failed to load, has no version to serve: Triton says 404.
+            boolean notReady = e.message().contains("no available versions") || e.message().contains("is not ready");
+            return EngineErrors.forCode(notReady ? ErrorCode.POOL_UNREADY : ErrorCode.POOL_UNAVAILABLE, engineName(),
+                    what + " answered HTTP 404", e, status);
+        }
+        return super.httpError(what, status, body);
+    }
+
+    @Override
+    public CompletableFuture<EngineProbe> probe() {
+        CompletableFuture<String> version = getJson("/v2").thenApply(v -> v.path("version").asText("")).exceptionally(e -> "");
+        CompletableFuture<JsonNode> config = getJson(modelPath + "/config").exceptionally(e -> JSON.createObjectNode());
+        return getOk("/v2/health/ready")
+                .thenCompose(x -> getOk(modelPath + "/ready"))
+                .thenCompose(x -> getJson(modelPath))
+                .thenCombine(version, (meta, v) -> {
+                    readDialect(meta);
+                    return v;
+                })
+                .thenCombine(config, (v, cfg) -> {
+                    JsonNode params = cfg.path("parameters");
+                    String digest = params.path("model_digest").path("string_value").asText(null);
+                    int ctx = parseInt(params.path("max_model_len").path("string_value").asText(""));
+                    int instances = 0;
+                    for (JsonNode g : cfg.path("instance_group")) {
+                        instances += g.path("count").asInt(0);
+                    }
+                    return new EngineProbe(v.isEmpty() ? "triton" : "triton-" + v,
+                            digest != null && digest.matches("[0-9a-f]{64}") ? digest : null, model, ctx, instances, -1);
+                });
+    }
+
+    private void readDialect(JsonNode meta) {
+        boolean tensors = false;
+        String seed = null;
+        for (JsonNode in : meta.path("inputs")) {
+            String name = in.path("name").asText("");
+            if (name.equals("max_tokens")) {
+                tensors = true;
+            } else if (name.equals("seed") || name.equals("random_seed")) {
+                seed = name;
+            }
+        }
+        seedInput = seed;
+        tensorDialect = tensors;
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public Generation generate(GenerationRequest request, GenerationListener listener) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("text_input", request.prompt());
+        if (tensorDialect) {
+            body.put("max_tokens", request.maxTokens());
+            body.put("stream", true);
+            if (seedInput != null) {
+                body.put(seedInput, Seeds.tgi(request.seed()));
+            }
+        } else {
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("stream", true);
+            params.put("max_tokens", request.maxTokens());
+            params.put("seed", Seeds.vllm(request.seed()));
+            params.put("exclude_input_in_output", true);
+            body.put("parameters", params);
+        }
+        return streamSse(modelPath + "/generate_stream", json(body), new Frames(), listener);
+    }
+
+    /** Parses {@code generate_stream} frames. */
+    private final class Frames implements FrameParser {
+        private long outputTokens = -1;
+        private StopReason stop = StopReason.UNKNOWN;
+
+        @Override
+        public FrameResult onData(String data, GenerationListener listener) {
+            JsonNode f = frameJson(data);
+            if (f.has("error")) {
+                throw EngineErrors.midStream(engineName(), f);
+            }
+            JsonNode text = f.get("text_output");
+            if (text == null) {
+                throw new EngineException(ErrorCode.WORKER_RESET, "Triton sent a stream frame without text_output");
+            }
+            String piece = text.isArray() ? (text.size() == 0 ? "" : text.get(0).asText("")) : text.asText("");
+            if (!piece.isEmpty()) {
+                listener.onToken(piece);
+            }
+            // Optional outputs of the vLLM backend (return_num_output_tokens, return_finish_reason).
+            if (f.has("num_output_tokens")) {
+                outputTokens = first(f.get("num_output_tokens")).asLong(outputTokens);
+            }
+            if (f.has("finish_reason")) {
+                stop = switch (first(f.get("finish_reason")).asText("")) {
+                    case "length" -> StopReason.MAX_TOKENS;
+                    case "stop" -> StopReason.STOP;
+                    default -> stop;
+                };
+            }
+            return FrameResult.CONTINUE;
+        }
+
+        private JsonNode first(JsonNode n) {
+            return n.isArray() && n.size() > 0 ? n.get(0) : n;
+        }
+
+        @Override
+        public boolean onCleanEnd(GenerationListener listener) {
+            // Triton reports no token count by default: -1 leaves the scheduler's own count in place.
+            listener.onEnd(new GenerationOutcome(outputTokens, -1, -1, stop, false));
+            return true;
+        }
+    }
+}
