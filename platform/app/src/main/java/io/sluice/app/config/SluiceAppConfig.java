@@ -91,8 +91,12 @@ public interface SluiceAppConfig {
     }
 
     interface Tasks {
-        /** How long an ended task's events stay replayable on its stream (SSE-2). */
-        @WithDefault("300000")
+        /**
+         * How long an ended task's events stay replayable on its stream (SSE-2, "a short retention"); afterwards only
+         * its terminal event is replayed, from the database. Every ended task is held in memory this long, so the
+         * heap grows with admission rate times retention.
+         */
+        @WithDefault("60000")
         long retentionMs();
 
         /**
