@@ -226,19 +226,7 @@ public final class DevStack {
         synchronized (children) {
             procs = new ArrayList<>(children);
         }
-        // The platform first, so it can end in-flight streams while engines still answer.
-        java.util.Collections.reverse(procs);
-        for (Process p : procs) {
-            p.destroy();
-            try {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-            }
-        }
+        ChildProcesses.stopNewestFirst(procs);
         if (tokenServer != null) {
             tokenServer.stop(0);
         }

@@ -198,20 +198,7 @@ final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
-        // The app first, so that it ends its streams while the engine still answers.
-        List<Process> reversed = new ArrayList<>(children);
-        java.util.Collections.reverse(reversed);
-        for (Process p : reversed) {
-            p.destroy();
-            try {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-            }
-        }
+        io.sluice.devstack.ChildProcesses.stopNewestFirst(children);
         if (issuer != null) {
             issuer.close();
         }
