@@ -88,6 +88,20 @@ public interface SluiceAppConfig {
         /** Token claim holding the tenant id (SEC-2). A tenant-role token without it is refused. */
         @WithDefault("tenant_id")
         String tenantClaim();
+
+        /**
+         * How many verified bearer tokens are remembered, so that a client's later requests with the same token skip
+         * signature verification (a task is a submit and a stream: two requests, one token). 0 turns it off.
+         */
+        @WithDefault("10000")
+        int verifiedTokenCacheSize();
+
+        /**
+         * Longest time a verified token is trusted without verifying it again, also bounded by its {@code exp}: the
+         * delay after which a key removed from the provider's JWKS stops being honoured for tokens already seen.
+         */
+        @WithDefault("60")
+        long verifiedTokenCacheSeconds();
     }
 
     interface Tasks {
