@@ -47,6 +47,20 @@ public class ErrorMappers {
         return rb.build();
     }
 
+    /** Writes the answer for a typed error straight to a Vert.x response (routes outside JAX-RS). */
+    public static void write(
+            io.vertx.core.http.HttpServerResponse resp, SluiceError e, String correlationId, com.fasterxml.jackson.databind.ObjectMapper json) {
+        Response r = toResponse(e, correlationId);
+        resp.setStatusCode(r.getStatus());
+        r.getStringHeaders().forEach((name, values) -> values.forEach(v -> resp.putHeader(name, v)));
+        resp.putHeader(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+        try {
+            resp.end(json.writeValueAsString(r.getEntity()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     /** HTTP status of a typed error, as fixed in the contract. */
     public static int statusOf(SluiceError e) {
         if (e.code() == ErrorCode.DEADLINE_UNMET && e.fitsAtMs() == null) {

@@ -32,11 +32,21 @@ public class Caller {
 
     /** The calling tenant's id. */
     public String tenantId() {
+        return tenantIdOf(identity, jwt, config);
+    }
+
+    /** The tenant id of an authenticated identity, for callers outside a CDI request (the stream route). */
+    public static String tenantIdOf(SecurityIdentity identity, SluiceAppConfig config) {
+        JsonWebToken token = identity.getPrincipal() instanceof JsonWebToken j ? j : null;
+        return tenantIdOf(identity, token, config);
+    }
+
+    private static String tenantIdOf(SecurityIdentity identity, JsonWebToken jwt, SluiceAppConfig config) {
         if (!identity.hasRole(TENANT)) {
             throw new SluiceException(SluiceError.of(ErrorCode.FORBIDDEN, "this operation needs the tenant role")
                     .withStage(AdmissionStage.AUTHENTICATE));
         }
-        Object claim = jwt.getClaim(config.security().tenantClaim());
+        Object claim = jwt == null ? null : jwt.getClaim(config.security().tenantClaim());
         String id = claim == null ? null : claim.toString();
         if (id != null && id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
             id = id.substring(1, id.length() - 1); // JSON string claim values may arrive quoted

@@ -116,4 +116,23 @@ class StreamTest extends ApiTest {
         assertThat(second.get()).isEqualTo(a);
         Sse.assertMatchesContract(a);
     }
+
+    @Test
+    @DisplayName("a stream refused before it starts answers the contract's typed error: 401, 403, 400 and 404")
+    void refusedStreamsAnswerTypedErrors() {
+        String id = submit(TENANT, task("dev-tiny"));
+        io.restassured.RestAssured.given().filter(Contract.NO_TOKEN).get("/v1/tasks/" + id + "/stream")
+                .then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"))
+                .body("code", org.hamcrest.Matchers.equalTo("UNAUTHENTICATED"));
+        io.restassured.RestAssured.given().filter(Contract.STRICT).header("Authorization", "Bearer " + adminToken())
+                .get("/v1/tasks/" + id + "/stream").then().statusCode(403).body("code", org.hamcrest.Matchers.equalTo("FORBIDDEN"));
+        // deliberately invalid requests: only the answers are held to the contract
+        io.restassured.RestAssured.given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
+                .header("Last-Event-ID", "-3").get("/v1/tasks/" + id + "/stream")
+                .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("INVALID_PARAMS"));
+        io.restassured.RestAssured.given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
+                .get("/v1/tasks/not-a-uuid/stream").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("path.task_id"));
+        as(TENANT).get("/v1/tasks/" + java.util.UUID.randomUUID() + "/stream").then().statusCode(404)
+                .body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+    }
 }
