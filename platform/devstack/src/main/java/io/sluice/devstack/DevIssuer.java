@@ -56,6 +56,27 @@ public final class DevIssuer implements AutoCloseable {
         return server.issueToken(ISSUER_ID, subject, AUDIENCE, new HashMap<>(claims), expirySeconds).serialize();
     }
 
+    /**
+     * Paths of the requests the issuer received since the last call (discovery, JWKS, introspection…), oldest first:
+     * tests use it to count the outbound calls Sluice makes to its identity provider.
+     */
+    public List<String> drainRequestPaths() {
+        List<String> paths = new java.util.ArrayList<>();
+        while (true) {
+            okhttp3.mockwebserver.RecordedRequest r;
+            try {
+                r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                break; // none left within the wait
+            }
+            if (r == null) {
+                break;
+            }
+            paths.add(r.getPath());
+        }
+        return paths;
+    }
+
     @Override
     public void close() {
         server.shutdown();

@@ -75,11 +75,21 @@ public class TaskStreamRoute {
     @Inject
     Vertx vertx;
 
-    void install(@Observes Router router) {
-        router.get("/v1/tasks/:task_id/stream").handler(this::handle);
+    /**
+     * Registers the route without creating the route's bean: routers are set up before start-up checks run, and the
+     * bean's dependencies (the scheduler, the lease) must not come to life before a start is allowed.
+     */
+    @ApplicationScoped
+    static class Installer {
+        @Inject
+        jakarta.enterprise.inject.Instance<TaskStreamRoute> route;
+
+        void install(@Observes Router router) {
+            router.get(PATH).handler(rc -> route.get().handle(rc));
+        }
     }
 
-    private void handle(RoutingContext rc) {
+    void handle(RoutingContext rc) {
         String correlationId = rc.request().getHeader(CorrelationIds.HEADER);
         QuarkusHttpUser.getSecurityIdentity(rc, null).subscribe().with(identity -> {
             try {
