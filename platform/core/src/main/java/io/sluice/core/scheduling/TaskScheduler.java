@@ -117,6 +117,13 @@ public final class TaskScheduler implements AutoCloseable {
         }
     }
 
+    /** Probes every replica of {@code pool} again now (POOL-3 reload of the same model, POOL-2 readiness). */
+    public void reprobe(Pool pool) {
+        for (Replica r : pool.replicas()) {
+            prober.reprobe(pool, r);
+        }
+    }
+
     /**
      * A drain's deadline passed (POOL-3): tasks still running on {@code pool} here end {@code CANCELED}, tasks still
      * waiting for it end {@code POOL_UNAVAILABLE}; each engine request is aborted.
