@@ -11,6 +11,7 @@ import io.sluice.app.testing.ApiTest;
 import io.sluice.app.testing.Await;
 import io.sluice.app.testing.Contract;
 import io.sluice.app.testing.Sse;
+import io.sluice.app.testing.SluiceStack;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -170,6 +171,35 @@ class SessionTest extends ApiTest {
         List<Sse.Event> thirdEvents = Sse.readAll(baseUrl() + "/v1/tasks/" + s3 + "/stream", tenantToken(TENANT));
         assertThat((String) as(TENANT).get("/v1/tasks/" + s3).then().extract().path("replica_id")).isEqualTo("pool-a/r0");
         assertThat(firstMetrics(thirdEvents)).contains("\"kv_warmth\":false");
+    }
+
+    @Test
+    @DisplayName("SES-3 when the session's replica fails, the task fails over to another replica and reports kv_warmth false")
+    void failoverReportsColdKv() {
+        String session = UUID.randomUUID().toString();
+        Map<String, Object> first = task("fault-tiny");
+        first.put("session_id", session);
+        first.put("kv_hint", "reuse");
+        String s1 = submit(TENANT, first);
+        awaitEnded(TENANT, s1);
+        String sessionReplica = as(TENANT).get("/v1/tasks/" + s1).then().extract().path("replica_id");
+        String engine = sessionReplica.endsWith("/r0") ? "f0" : "f1";
+        SluiceStack.armFault(engine, "{\"mode\":\"http_5xx\",\"status\":500,\"count\":1}");
+        try {
+            Map<String, Object> second = task("fault-tiny");
+            second.put("session_id", session);
+            second.put("kv_hint", "reuse");
+            String s2 = submit(TENANT, second);
+            List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + s2 + "/stream", tenantToken(TENANT));
+            List<String> metrics = events.stream().filter(e -> e.name().equals("metrics")).map(Sse.Event::data).toList();
+            // First attempt on the session's replica (warm), then the retry elsewhere (cold), then the answer.
+            assertThat(metrics.get(0)).contains("\"kv_warmth\":true").contains(sessionReplica);
+            assertThat(metrics.get(1)).contains("\"kv_warmth\":false").doesNotContain(sessionReplica);
+            assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
+            assertThat((String) as(TENANT).get("/v1/tasks/" + s2).then().extract().path("replica_id")).isNotEqualTo(sessionReplica);
+        } finally {
+            SluiceStack.clearFaults(engine);
+        }
     }
 
     private static String firstMetrics(List<Sse.Event> events) {

@@ -148,7 +148,8 @@ public final class TaskJournal implements OutcomeStore {
                 tokens_used = s.tokens_used + coalesce(p.tokens, 0),
                 time_used_ms = s.time_used_ms + coalesce(p.ms, 0),
                 cost_used = s.cost_used + coalesce(p.cost, 0)
-              from per_session p where s.id = p.session_id
+              -- a start on the replica the session already names changes nothing: no row write
+              from per_session p where s.id = p.session_id and (p.tokens is not null or p.replica_id is distinct from s.last_replica_id)
             )
             select id from t
             """;
