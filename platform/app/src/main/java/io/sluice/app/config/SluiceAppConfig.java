@@ -133,5 +133,25 @@ public interface SluiceAppConfig {
         /** Turns (tasks) allowed per session (SES-2). */
         @WithDefault("8")
         int maxTurns();
+
+        /**
+         * Token budget (generated tokens) of a session whose first task sets none (SES-4); unset = unbounded. A task's
+         * {@code session_budget} replaces it for the session that task creates.
+         */
+        Optional<Long> tokensBudget();
+
+        /** Time budget (decode milliseconds) of a session whose first task sets none (SES-4); unset = unbounded. */
+        Optional<Long> timeBudgetMs();
+
+        /** Cost budget of a session whose first task sets none (SES-4), in cost units; unset = unbounded. */
+        Optional<Double> costBudget();
+
+        /** Cost units of 1,000 prompt tokens (estimated at admission), for cost budgets (SES-4). */
+        @WithDefault("1.0")
+        double costPer1kPromptTokens();
+
+        /** Cost units of 1,000 generated tokens, for cost budgets (SES-4). */
+        @WithDefault("2.0")
+        double costPer1kOutputTokens();
     }
 }

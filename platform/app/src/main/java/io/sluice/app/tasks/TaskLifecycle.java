@@ -43,9 +43,9 @@ public class TaskLifecycle implements TaskObserver {
         SluiceError err = terminal instanceof TaskEvent.Failed f ? f.error() : null;
         Long decodeMs = terminal instanceof TaskEvent.End e ? e.decodeMs() : (run.startedAt() == null ? null : run.decodeTimeMs());
         LOG.infof("task ended task_id=%s session_id=%s tenant_id=%s engine=%s pool_id=%s replica_id=%s state=%s reason=%s code=%s"
-                        + " queue_time_ms=%d decode_time_ms=%s tokens_in=%d tokens_out=%d kv_warmth=false preempted=false",
+                        + " queue_time_ms=%d decode_time_ms=%s tokens_in=%d tokens_out=%d kv_warmth=%s preempted=false",
                 spec.taskId(), spec.sessionId(), spec.tenantId(), run.pool().engine().wire(), run.pool().id(),
                 run.replica() == null ? null : run.replica().qualifiedId(), run.state().wire(), reason.name().toLowerCase(),
-                err == null ? "-" : err.code(), run.queueTimeMs(), decodeMs, spec.estimatedPromptTokens(), run.tokensOut());
+                err == null ? "-" : err.code(), run.queueTimeMs(), decodeMs, spec.estimatedPromptTokens(), run.tokensOut(), run.kvWarm());
     }
 }

@@ -60,7 +60,8 @@ public class TaskResource {
             throw SluiceException.invalid("body", "a JSON TaskRequest body is required");
         }
         String tenant = caller.tenantId();
-        return service.submit(body, tenant).thenApply(s -> Response.accepted(s.accepted()).build());
+        return service.submit(body, tenant)
+                .thenApply(s -> io.sluice.app.sessions.SessionBudgets.headers(Response.accepted(s.accepted()), s.session()).build());
     }
 
     /** The calling tenant's tasks, newest first, in pages (filters: session, state, model). */

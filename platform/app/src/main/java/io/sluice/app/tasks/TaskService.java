@@ -10,6 +10,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.policy.PolicyRuntime;
+import io.sluice.app.sessions.SessionAffinity;
+import io.sluice.app.sessions.SessionBudgets;
+import io.sluice.app.sessions.SessionFigures;
 import io.sluice.app.tasks.TaskDtos.TaskAccepted;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
 import io.sluice.app.tasks.store.AdmissionRecord;
@@ -80,8 +83,22 @@ public class TaskService {
     @Inject
     PolicyRuntime policies;
 
-    /** What admission answered, and whether it was a re-post of a recorded task. */
-    public record Submitted(TaskAccepted accepted, boolean replay) {}
+    @Inject
+    SessionBudgets budgets;
+
+    @Inject
+    SessionAffinity affinity;
+
+    /**
+     * What admission answered, and whether it was a re-post of a recorded task.
+     *
+     * @param session the session's budgets left after this admission (SES-4); null for a re-post
+     */
+    public record Submitted(TaskAccepted accepted, boolean replay, SessionFigures session) {
+        public Submitted(TaskAccepted accepted, boolean replay) {
+            this(accepted, replay, null);
+        }
+    }
 
     public CompletionStage<Submitted> submit(TaskRequest body, String tenantId) {
         // validate first: cheap, and a bad body never touches the database
@@ -100,8 +117,9 @@ public class TaskService {
         } else {
             admitted = completedOrFailed(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)));
         }
+        SessionBudgets.Limits limits = budgets.limitsFor(body);
         return admitted
-                .thenCompose(a -> enqueue(a, requestJson, fingerprint))
+                .thenCompose(a -> enqueue(a, requestJson, fingerprint, limits))
                 .exceptionallyCompose(e -> {
                     // A refusal may be the answer to a re-post of a task admitted earlier, whose answer must not change.
                     SluiceException refusal = asSluice(e);
@@ -112,7 +130,8 @@ public class TaskService {
                 });
     }
 
-    private CompletionStage<Submitted> enqueue(AdmissionPipeline.Admitted admitted, String requestJson, String fingerprint) {
+    private CompletionStage<Submitted> enqueue(AdmissionPipeline.Admitted admitted, String requestJson, String fingerprint,
+            SessionBudgets.Limits limits) {
         TaskSpec spec = admitted.spec();
         Pool pool = admitted.placement().pool();
         long backoff = backoff(admitted);
@@ -125,16 +144,20 @@ public class TaskService {
                 (int) Math.min(Integer.MAX_VALUE, run.queuePositionAtAdmission()), run.predictedStartMs(), backoff,
                 OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC), policy == null ? null : policy.name(),
                 policy == null ? null : policy.version(), policy == null ? null : policy.digest(), admitted.policyDecision(),
-                lease.id(), TaskRun.maxEventId(spec.maxTokens()));
+                lease.id(), TaskRun.maxEventId(spec.maxTokens()), limits.tokens(), limits.timeMs(), limits.cost());
         return journal.admit(record).handle((result, err) -> {
             if (err != null) {
                 scheduler.dispatcher().abandon(run);
                 throw new CompletionException(unwrap(err));
             }
-            if (result instanceof AdmissionResult.Recorded) {
+            if (result instanceof AdmissionResult.Recorded recorded) {
+                SessionFigures session = recorded.session();
+                run.budget(budgets.runBudget(session));
+                affineToStoredReplica(run, session);
                 scheduler.dispatcher().activate(run);
                 return CompletableFuture.completedFuture(new Submitted(
-                        new TaskAccepted(spec.taskId().toString(), run.queuePositionAtAdmission(), run.predictedStartMs(), backoff), false));
+                        new TaskAccepted(spec.taskId().toString(), run.queuePositionAtAdmission(), run.predictedStartMs(), backoff), false,
+                        session));
             }
             scheduler.dispatcher().abandon(run);
             if (result instanceof AdmissionResult.AlreadyRecorded already) {
@@ -142,6 +165,21 @@ public class TaskService {
             }
             throw new SluiceException(((AdmissionResult.SessionRefused) result).error());
         }).thenCompose(s -> s);
+    }
+
+    /**
+     * SES-3 across instances: the session's stored last replica (written by another instance's start transitions)
+     * becomes this task's preferred replica when placement found none in memory and it belongs to the chosen pool.
+     */
+    private void affineToStoredReplica(TaskRun run, SessionFigures session) {
+        if (session == null || session.lastReplicaId() == null) {
+            return;
+        }
+        affinity.learn(run.spec().sessionId(), session.lastReplicaId());
+        if (run.affineReplica() == null && run.spec().kvHint() == io.sluice.core.task.KvHint.REUSE
+                && session.lastReplicaId().startsWith(run.pool().id() + "/")) {
+            run.affineReplica(session.lastReplicaId());
+        }
     }
 
     private CompletionStage<Submitted> replayOrConflict(UUID taskId, String tenantId, String fingerprint, SluiceException otherwise) {

@@ -27,6 +27,11 @@ public enum ErrorCode {
     POLICY_ERROR(503, true, false),
     /** A dependency the platform needs for this request (its database, the instance running the task) is unreachable. */
     DEPENDENCY_UNAVAILABLE(503, true, false),
+    /**
+     * A session budget (tokens, time or cost, SES-4) is used up: at admission the task is refused; a running task
+     * that would cross it ends at that token with this code in its {@code error} event.
+     */
+    SESSION_BUDGET_EXHAUSTED(409, false, false),
     DECODE_TIMEOUT(504, true, true),
     WORKER_RESET(502, true, true),
     CANCELED(409, false, true),

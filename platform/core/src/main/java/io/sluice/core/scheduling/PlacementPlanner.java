@@ -7,17 +7,30 @@ import io.sluice.core.error.SluiceException;
 import io.sluice.core.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import io.sluice.core.task.KvHint;
 
 /**
  * Admission's last step before enqueue: picks the pool for a task and checks that it fits (ADM-3 token budget,
  * ADM-8 readiness, SCH-4 deadline, SCH-6 placement). Pure decisions over pool snapshots; thread-safe.
  */
 public final class PlacementPlanner {
+    /** Session → the replica that served it last (SES-3); set once by the application, read per admission. */
+    private volatile Function<TaskSpec, String> affinity = spec -> null;
+
+    /**
+     * Where to look up the replica that served a task's session last ({@code <pool>/<replica>}, or null). Called on
+     * the admission thread: it must answer from memory.
+     */
+    public void useAffinity(Function<TaskSpec, String> lookup) {
+        this.affinity = lookup == null ? spec -> null : lookup;
+    }
 
     /**
      * Picks the pool among {@code candidates}: Ready pools only, least loaded first, ties by id. When a tenant
      * route policy chose replicas ({@code replicaPreference}, preferred first), the pool of the first preferred
-     * Ready replica wins.
+     * Ready replica wins. Otherwise a task asking for KV reuse goes to the pool of the replica that served its session
+     * last while that replica is Ready (SES-3, SCH-6 "session affinity first"), and prefers that replica at dispatch.
      *
      * @throws SluiceException POOL_UNREADY, POOL_UNAVAILABLE (ADM-8), INVALID_PARAMS or DEADLINE_UNMET
      */
@@ -38,7 +51,38 @@ public final class PlacementPlanner {
                 return new Placement(p.pool(), p.queuePosition(), p.predictedStartMs(), inPool);
             }
         }
+        if (spec.kvHint() == KvHint.REUSE) {
+            Placement affine = placeAffine(spec, candidates);
+            if (affine != null) {
+                return affine;
+            }
+        }
         return placeOn(spec, candidates, candidates);
+    }
+
+    /** Placement on the pool of the session's last replica while it is Ready, or null when that does not apply. */
+    private Placement placeAffine(TaskSpec spec, List<Pool> candidates) {
+        String last = affinity.apply(spec);
+        if (last == null) {
+            return null;
+        }
+        for (Pool p : candidates) {
+            if (!last.startsWith(p.id() + "/") || !p.ready()) {
+                continue;
+            }
+            for (Replica r : p.replicas()) {
+                if (r.qualifiedId().equals(last) && r.state() == ReplicaState.READY) {
+                    try {
+                        Placement placed = placeOn(spec, List.of(p), candidates);
+                        return new Placement(placed.pool(), placed.queuePosition(), placed.predictedStartMs(), List.of(), last);
+                    } catch (SluiceException e) {
+                        // The affine pool cannot take it (deadline under its load): affinity is a preference, not a rule.
+                        return null;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private Placement placeOn(TaskSpec spec, List<Pool> eligible, List<Pool> candidates) {

@@ -146,6 +146,21 @@ public final class Pool {
      * replicas qualify and the first free one in that order wins.
      */
     Optional<Replica> place(java.util.Set<String> exclude, List<String> preference) {
+        return place(exclude, preference, null);
+    }
+
+    /**
+     * As {@link #place(java.util.Set, List)}, but without a route preference the {@code affine} replica (the one that
+     * served the task's session last, SES-3) wins while it is Ready with a free slot.
+     */
+    Optional<Replica> place(java.util.Set<String> exclude, List<String> preference, String affine) {
+        if (preference.isEmpty() && affine != null) {
+            for (Replica r : replicas) {
+                if (r.qualifiedId().equals(affine) && r.freeSlots() > 0 && !exclude.contains(r.id())) {
+                    return Optional.of(r);
+                }
+            }
+        }
         if (!preference.isEmpty()) {
             for (String qualified : preference) {
                 for (Replica r : replicas) {

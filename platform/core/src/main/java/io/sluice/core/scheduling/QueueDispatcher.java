@@ -65,6 +65,7 @@ public final class QueueDispatcher {
             long predicted = pool.estimator().predictStartMs(position, pool.readySlots(), pool.freeSlots());
             pool.reserve(spec.priority());
             run = new TaskRun(spec, pool, position, predicted, createdAt, placement.replicaPreference(), owner);
+            run.affineReplica(placement.affineReplica());
         }
         if (victim != null) {
             observers.each(o -> o.onBackpressure(pool, fullPolicy));
@@ -149,7 +150,7 @@ public final class QueueDispatcher {
             }
             while (pool.queue().size() > 0) {
                 TaskRun head = pool.queue().peek().orElseThrow().item();
-                Optional<Replica> replica = pool.place(Set.of(), head.replicaPreference());
+                Optional<Replica> replica = pool.place(Set.of(), head.replicaPreference(), head.affineReplica());
                 if (replica.isEmpty()) {
                     if (!head.replicaPreference().isEmpty() && !pool.anyReady(head.replicaPreference())) {
                         // Every replica the tenant's route policy allowed is gone: end the task rather than let

@@ -15,6 +15,7 @@ public final class Replica {
     private volatile ReplicaState state = ReplicaState.STARTING;
     private volatile EngineProbe probe;
     private volatile String lastError;
+    private volatile java.time.Instant lastErrorAt;
     private volatile int consecutiveFailures;
     private int inFlight;
 
@@ -64,6 +65,11 @@ public final class Replica {
         return lastError;
     }
 
+    /** When {@link #lastError()} happened, or null. */
+    public java.time.Instant lastErrorAt() {
+        return lastErrorAt;
+    }
+
     public int consecutiveFailures() {
         return consecutiveFailures;
     }
@@ -102,6 +108,7 @@ public final class Replica {
     void markFailed(ReplicaState newState, String error) {
         this.state = newState;
         this.lastError = error;
+        this.lastErrorAt = java.time.Instant.now();
         this.consecutiveFailures++;
     }
 
@@ -109,5 +116,6 @@ public final class Replica {
         this.probe = p;
         this.state = ReplicaState.EXCLUDED;
         this.lastError = reason;
+        this.lastErrorAt = java.time.Instant.now();
     }
 }

@@ -43,9 +43,10 @@ final class RunExecutor {
         m.put("queue_depth", pool.queueDepth());
         m.put("queue_time_ms", run.queueTimeMs());
         m.put("replica_id", r.qualifiedId());
-        m.put("kv_warmth", false);
+        m.put("kv_warmth", run.kvWarm());
         m.put("on_time_probability", onTimeProbability(run));
         m.put("state", "running");
+        putBudgets(m, run);
         run.log().append(new TaskEvent.Metrics(m));
         observers.each(o -> o.onStarted(run));
         TaskSpec s = run.spec();
@@ -66,6 +67,24 @@ final class RunExecutor {
         }
         if (ended) {
             g.cancel();
+        }
+    }
+
+    /** The session budgets left after what the run spent so far (SES-4), for {@code metrics} events. */
+    static void putBudgets(Map<String, Object> m, TaskRun run) {
+        RunBudget b = run.budget();
+        if (b == null) {
+            return;
+        }
+        if (b.tokens() != null) {
+            m.put("tokens_budget_remaining", Math.max(0, b.tokens() - run.tokensOut()));
+        }
+        if (b.timeMs() != null) {
+            m.put("time_budget_remaining_ms", Math.max(0, b.timeMs() - run.decodeTimeMs()));
+        }
+        if (b.cost() != null) {
+            double left = b.cost() - b.costOf(run.spec().estimatedPromptTokens(), run.tokensOut());
+            m.put("cost_budget_remaining", Math.max(0.0, Math.round(left * 1e6) / 1e6));
         }
     }
 
@@ -109,6 +128,19 @@ final class RunExecutor {
             if (i >= run.spec().maxTokens()) {
                 return;
             }
+            RunBudget budget = run.budget();
+            if (budget != null && budget.bounded()) {
+                String crossed = budget.crossedBy(run.spec().estimatedPromptTokens(), i + 1, run.decodeTimeMs());
+                if (crossed != null) {
+                    // This token would cross a session budget: the stream ends here, and finishing aborts the engine
+                    // request so its slot is freed (SES-4).
+                    SluiceError err = SluiceError.of(ErrorCode.SESSION_BUDGET_EXHAUSTED, "session " + run.spec().sessionId() + " used its "
+                                    + crossed + " budget; the task ended after " + i + " tokens")
+                            .withEngine(pool.engine().wire(), pool.id());
+                    termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.BUDGET);
+                    return;
+                }
+            }
             if (!run.log().append(new TaskEvent.Token(text, i))) {
                 abort();
                 return;
@@ -117,11 +149,12 @@ final class RunExecutor {
             if ((i + 1) % TaskRun.METRICS_EVERY_TOKENS == 0) {
                 Map<String, Object> m = new HashMap<>(8);
                 m.put("queue_depth", pool.queueDepth());
-                m.put("kv_warmth", false);
+                m.put("kv_warmth", run.kvWarm());
                 m.put("on_time_probability", onTimeProbability(run));
                 m.put("tokens_out", run.tokensOut());
                 m.put("state", "running");
                 m.put("replica_id", replica.qualifiedId());
+                putBudgets(m, run);
                 long decodeMs = run.decodeTimeMs();
                 if (decodeMs > 0) {
                     m.put("tokens_per_s", Math.round(run.tokensOut() * 10_000.0 / decodeMs) / 10.0);
@@ -137,7 +170,7 @@ final class RunExecutor {
                 // counted (more than the token events when it packed tokens into one frame).
                 Map<String, Object> m = new HashMap<>(8);
                 m.put("queue_depth", pool.queueDepth());
-                m.put("kv_warmth", false);
+                m.put("kv_warmth", run.kvWarm());
                 m.put("on_time_probability", onTimeProbability(run));
                 m.put("tokens_out", Math.max(outcome.tokensOut(), run.tokensOut()));
                 m.put("stop_reason", outcome.stopReason().wire());
@@ -191,7 +224,7 @@ final class RunExecutor {
             // every replica: only retriable failures move to another one.
             if (error.code().retriable() && run.tokensOut() == 0 && run.attempts() < TaskRun.MAX_ATTEMPTS) {
                 run.failedReplicas().add(replica.id());
-                Optional<Replica> other = pool.place(run.failedReplicas(), run.replicaPreference());
+                Optional<Replica> other = pool.place(run.failedReplicas(), run.replicaPreference(), run.affineReplica());
                 if (other.isPresent()) {
                     replica.release();
                     retryOn = other.get();

@@ -30,6 +30,10 @@ public interface TaskObserver {
         DROPPED,
         SHED,
         SHUTDOWN,
+        /** The task would have crossed a session budget (SES-4). */
+        BUDGET,
+        /** The task's pool was drained and the drain's deadline passed (POOL-3). */
+        DRAINED,
         /** Another instance resolved this instance's tasks after its lease expired (REL-5). */
         LEASE_LOST
     }

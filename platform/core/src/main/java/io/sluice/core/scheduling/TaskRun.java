@@ -39,6 +39,10 @@ public final class TaskRun {
     private volatile long tokensOut;
     private volatile SluiceError error;
     private int attempts;
+    /** The replica that served the task's session last, when affinity applies (SES-3); null otherwise. */
+    private volatile String affineReplica;
+    private volatile boolean kvWarm;
+    private volatile RunBudget budget;
     private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
 
     TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt, java.util.List<String> replicaPreference,
@@ -150,6 +154,7 @@ public final class TaskRun {
     void running(Replica r) {
         this.queueEntry = null;
         this.replica = r;
+        this.kvWarm = affineReplica != null && affineReplica.equals(r.qualifiedId());
         this.state = TaskState.RUNNING;
         this.attempts++;
         if (startedNanos == 0) {
@@ -157,6 +162,31 @@ public final class TaskRun {
             this.startedAt = Instant.now();
         }
         this.lastTokenNanos = System.nanoTime();
+    }
+
+    /** The replica that served this task's session last, preferred at dispatch while Ready (SES-3); null = none. */
+    public String affineReplica() {
+        return affineReplica;
+    }
+
+    /** Sets the affine replica; only before the task is activated (the dispatch reads it under the pool lock). */
+    public void affineReplica(String qualifiedReplicaId) {
+        this.affineReplica = qualifiedReplicaId;
+    }
+
+    /** Whether the task runs on the replica that served its session last (its KV cache may be reused), SES-3. */
+    public boolean kvWarm() {
+        return kvWarm;
+    }
+
+    /** The session budgets this run may spend (SES-4), or null when none applies. */
+    public RunBudget budget() {
+        return budget;
+    }
+
+    /** Sets the run's budgets; only before the task is activated. */
+    public void budget(RunBudget b) {
+        this.budget = b;
     }
 
     void generation(Generation g) {

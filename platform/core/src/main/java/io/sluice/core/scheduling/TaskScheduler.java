@@ -107,6 +107,48 @@ public final class TaskScheduler implements AutoCloseable {
     }
 
     /**
+     * Starts or ends a drain of {@code pool} (POOL-3): while draining, nothing is dispatched to it and admission
+     * places no task on it; running tasks go on. Ending a drain dispatches what waits.
+     */
+    public void draining(Pool pool, boolean draining) {
+        pool.draining(draining);
+        if (!draining) {
+            dispatcher.dispatch(pool);
+        }
+    }
+
+    /** Probes every replica of {@code pool} again now (POOL-3 reload of the same model, POOL-2 readiness). */
+    public void reprobe(Pool pool) {
+        for (Replica r : pool.replicas()) {
+            prober.reprobe(pool, r);
+        }
+    }
+
+    /**
+     * A drain's deadline passed (POOL-3): tasks still running on {@code pool} here end {@code CANCELED}, tasks still
+     * waiting for it end {@code POOL_UNAVAILABLE}; each engine request is aborted.
+     *
+     * @return how many tasks were ended
+     */
+    public int endDrainedTasks(Pool pool) {
+        int ended = 0;
+        for (TaskRun run : runs.unfinished()) {
+            if (run.pool() != pool) {
+                continue;
+            }
+            boolean running = run.state() == io.sluice.core.task.TaskState.RUNNING;
+            SluiceError err = SluiceError.of(running ? ErrorCode.CANCELED : ErrorCode.POOL_UNAVAILABLE, running
+                            ? "pool " + pool.id() + " was drained and its deadline passed"
+                            : "pool " + pool.id() + " was drained before the task could start")
+                    .withEngine(pool.engine().wire(), pool.id());
+            if (termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.DRAINED)) {
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    /**
      * Ends every task this instance still runs with a retriable {@code WORKER_RESET}, so that their streams
      * close and their owners know to resubmit — on shutdown, or when this instance lost its lease and another
      * one may have resolved its tasks already (the stored outcome then wins).

@@ -27,4 +27,21 @@ public record TaskRequest(
         String kvHint,
         Boolean override,
         Map<String, String> labels,
-        Boolean cancelOnDisconnect) {}
+        Boolean cancelOnDisconnect,
+        SessionBudget sessionBudget) {
+
+    /** Without session budgets (the fields of the contract before SES-4). */
+    public TaskRequest(String taskId, String sessionId, String workload, String modelRef, String engine, Long ctx, String priority,
+            Long seed, String determinism, String samplerProfileVersion, String prompt, List<String> inputs, Long maxTokens,
+            Long deadlineMs, Long expectedTokens, String kvHint, Boolean override, Map<String, String> labels,
+            Boolean cancelOnDisconnect) {
+        this(taskId, sessionId, workload, modelRef, engine, ctx, priority, seed, determinism, samplerProfileVersion, prompt, inputs,
+                maxTokens, deadlineMs, expectedTokens, kvHint, override, labels, cancelOnDisconnect, null);
+    }
+
+    /**
+     * Budgets of the session the task creates (SES-4), unchecked: a later task of an existing session cannot change
+     * them. Null members are unbounded.
+     */
+    public record SessionBudget(Long tokens, Long timeMs, Double cost) {}
+}

@@ -87,10 +87,37 @@ public final class TaskValidator {
                 }
             }
         }
+        sessionBudget(r.sessionBudget());
         Map<String, String> labels = labels(r.labels());
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, r.samplerProfileVersion(), r.prompt(), r.inputs(), maxTokens, deadlineMs, expected, kvHint,
                 Boolean.TRUE.equals(r.override()), labels, Boolean.TRUE.equals(r.cancelOnDisconnect()));
+    }
+
+    /** Largest session token budget (SES-4): a billion tokens is beyond any conversation. */
+    public static final long MAX_SESSION_TOKENS = 1_000_000_000L;
+    /** Largest session time budget: 30 days of decoding. */
+    public static final long MAX_SESSION_TIME_MS = 2_592_000_000L;
+    /** Largest session cost budget, in configured cost units. */
+    public static final double MAX_SESSION_COST = 1e12;
+
+    /** Checks the budgets a task gives the session it creates (SES-4); absurd or empty values answer 400. */
+    static void sessionBudget(TaskRequest.SessionBudget b) {
+        if (b == null) {
+            return;
+        }
+        if (b.tokens() == null && b.timeMs() == null && b.cost() == null) {
+            throw SluiceException.invalid("session_budget", "session_budget must set at least one of tokens, time_ms, cost");
+        }
+        if (b.tokens() != null) {
+            range("session_budget.tokens", b.tokens(), 1, MAX_SESSION_TOKENS);
+        }
+        if (b.timeMs() != null) {
+            range("session_budget.time_ms", b.timeMs(), 1, MAX_SESSION_TIME_MS);
+        }
+        if (b.cost() != null && !(b.cost() > 0 && b.cost() <= MAX_SESSION_COST)) {
+            throw SluiceException.invalid("session_budget.cost", "session_budget.cost must be above 0 and at most " + (long) MAX_SESSION_COST);
+        }
     }
 
     /**

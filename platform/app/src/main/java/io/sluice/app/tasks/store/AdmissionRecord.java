@@ -7,6 +7,9 @@ import java.util.UUID;
  * What admission makes durable for one accepted task (REL-2), in one statement with the session's turn (SES-1).
  *
  * @param eventIdBound the largest stream event id the task can reach (see {@code TaskRun.maxEventId})
+ * @param tokensBudget token budget of the session when this task creates it (SES-4); null = unbounded
+ * @param timeBudgetMs time budget of the session when this task creates it; null = unbounded
+ * @param costBudget cost budget of the session when this task creates it; null = unbounded
  */
 public record AdmissionRecord(
         UUID taskId,
@@ -28,4 +31,18 @@ public record AdmissionRecord(
         String policyDigest,
         String policyDecision,
         String ownerInstance,
-        long eventIdBound) {}
+        long eventIdBound,
+        Long tokensBudget,
+        Long timeBudgetMs,
+        Double costBudget) {
+
+    /** A task whose session, if it creates it, has no budgets. */
+    public AdmissionRecord(UUID taskId, UUID sessionId, String tenantId, String fingerprint, String requestJson, String workload,
+            String modelRef, String engine, String priority, String poolId, int queuePosition, long predictedStartMs, long backoffMs,
+            OffsetDateTime createdAt, String policyName, String policyVersion, String policyDigest, String policyDecision,
+            String ownerInstance, long eventIdBound) {
+        this(taskId, sessionId, tenantId, fingerprint, requestJson, workload, modelRef, engine, priority, poolId, queuePosition,
+                predictedStartMs, backoffMs, createdAt, policyName, policyVersion, policyDigest, policyDecision, ownerInstance,
+                eventIdBound, null, null, null);
+    }
+}

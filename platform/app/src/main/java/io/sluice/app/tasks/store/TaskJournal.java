@@ -51,22 +51,30 @@ public final class TaskJournal implements OutcomeStore {
             with input as (
               select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                                    $9::text[], $10::text[], $11::int4[], $12::int8[], $13::int8[], $14::timestamptz[], $15::text[],
-                                   $16::text[], $17::text[], $18::text[], $19::text[], $20::int8[])
+                                   $16::text[], $17::text[], $18::text[], $19::text[], $20::int8[], $21::int8[], $22::int8[],
+                                   $23::float8[])
                 as u(id, session_id, tenant_id, fingerprint, request_json, workload, model_ref, engine, priority, pool_id,
                      queue_position, predicted_start_ms, backoff_ms, created_at, policy_name, policy_version, policy_digest,
-                     policy_decision, owner_instance, event_id_bound)
+                     policy_decision, owner_instance, event_id_bound, tokens_budget, time_budget_ms, cost_budget)
             ),
             turns as (
-              select session_id, min(tenant_id) as tenant_id, count(*)::int4 as n, min(created_at) as at
+              select session_id, min(tenant_id) as tenant_id, count(*)::int4 as n, min(created_at) as at,
+                     min(tokens_budget) as tokens_budget, min(time_budget_ms) as time_budget_ms, min(cost_budget) as cost_budget
               from input group by session_id having count(distinct tenant_id) = 1
             ),
             sessions_ok as (
-              insert into sessions as s (id, tenant_id, created_at, expires_at, turns, max_turns)
-              select session_id, tenant_id, at, at + $21::int8 * interval '1 millisecond', n, $22::int4 from turns where n <= $22::int4
+              insert into sessions as s (id, tenant_id, created_at, expires_at, turns, max_turns, tokens_budget, time_budget_ms, cost_budget)
+              select session_id, tenant_id, at, at + $24::int8 * interval '1 millisecond', n, $25::int4, tokens_budget, time_budget_ms,
+                     cost_budget
+              from turns where n <= $25::int4
               on conflict (id) do update set turns = s.turns + excluded.turns
                 where s.tenant_id = excluded.tenant_id and s.deleted_at is null and s.expires_at > excluded.created_at
                   and s.turns + excluded.turns <= s.max_turns
-              returning s.id
+                  and (s.tokens_budget is null or s.tokens_used < s.tokens_budget)
+                  and (s.time_budget_ms is null or s.time_used_ms < s.time_budget_ms)
+                  and (s.cost_budget is null or s.cost_used < s.cost_budget)
+              returning s.id, s.tokens_budget - s.tokens_used as tokens_left, s.time_budget_ms - s.time_used_ms as time_left,
+                        s.cost_budget - s.cost_used as cost_left, s.last_replica_id
             ),
             inserted as (
               insert into tasks (id, tenant_id, session_id, fingerprint, request_json, workload, model_ref, engine, priority, state,
@@ -79,8 +87,12 @@ public final class TaskJournal implements OutcomeStore {
               on conflict (id) do nothing
               returning id
             )
-            select id, true as task from inserted union all select id, false from sessions_ok
+            select id, true as task, null::int8 as tokens_left, null::int8 as time_left, null::float8 as cost_left, null::text as last_replica
+            from inserted
+            union all
+            select id, false, tokens_left, time_left, cost_left, last_replica_id from sessions_ok
             """;
+
 
     private static final String ENSURE_TENANTS = "insert into tenants (id) select unnest($1::text[]) on conflict do nothing";
 
@@ -91,32 +103,57 @@ public final class TaskJournal implements OutcomeStore {
             + " and ($5::timestamptz is null or (created_at, id) < ($5, $6::uuid))"
             + " order by created_at desc, id desc limit $7";
 
-    private static final String SESSIONS = "select id, tenant_id, deleted_at, expires_at, turns, max_turns from sessions where id = any($1::uuid[])";
+    private static final String SESSIONS = "select id, tenant_id, deleted_at, expires_at, turns, max_turns,"
+            + " (tokens_budget is not null and tokens_used >= tokens_budget) or (time_budget_ms is not null and time_used_ms >= time_budget_ms)"
+            + " or (cost_budget is not null and cost_used >= cost_budget) as exhausted from sessions where id = any($1::uuid[])";
 
     private static final String REFUND_TURNS = "update sessions set turns = greatest(0, turns - $2) where id = $1";
 
+    /*
+     * Also the session's side of each transition (SES-3, SES-4), in the same statement: a start records the replica
+     * the session last ran on; a terminal outcome adds the task's tokens, decode time and cost to the session's usage.
+     */
     private static final String TRANSITION = """
             with u as (
               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::int4[],
-                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[])
+                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[], $13::float8[])
                 as u(id, owner_instance, state, started_at, replica_id, ended_at, tokens_out, decode_ms, terminal_event_id,
-                     error_code, error_message, error_retriable)
+                     error_code, error_message, error_retriable, cost)
+            ),
+            t as (
+              update tasks t set state = u.state,
+                started_at = coalesce(t.started_at, u.started_at),
+                replica_id = coalesce(u.replica_id, t.replica_id),
+                ended_at = u.ended_at,
+                tokens_out = coalesce(u.tokens_out, t.tokens_out),
+                decode_ms = u.decode_ms,
+                terminal_event_id = u.terminal_event_id,
+                error_code = u.error_code,
+                error_message = u.error_message,
+                error_retriable = u.error_retriable
+              from u
+              where t.id = u.id and t.owner_instance = u.owner_instance
+                and (t.state = 'queued' or (t.state = 'running' and u.state <> 'running'))
+              returning t.id, t.session_id, u.replica_id, u.state, coalesce(u.tokens_out, 0) as tokens_out,
+                        coalesce(u.decode_ms, 0) as decode_ms, coalesce(u.cost, 0) as cost
+            ),
+            per_session as (
+              select session_id, (array_agg(replica_id) filter (where replica_id is not null))[1] as replica_id,
+                     sum(tokens_out) filter (where state <> 'running') as tokens, sum(decode_ms) filter (where state <> 'running') as ms,
+                     sum(cost) filter (where state <> 'running') as cost
+              from t group by session_id
+            ),
+            s as (
+              update sessions s set last_replica_id = coalesce(p.replica_id, s.last_replica_id),
+                tokens_used = s.tokens_used + coalesce(p.tokens, 0),
+                time_used_ms = s.time_used_ms + coalesce(p.ms, 0),
+                cost_used = s.cost_used + coalesce(p.cost, 0)
+              -- a start on the replica the session already names changes nothing: no row write
+              from per_session p where s.id = p.session_id and (p.tokens is not null or p.replica_id is distinct from s.last_replica_id)
             )
-            update tasks t set state = u.state,
-              started_at = coalesce(t.started_at, u.started_at),
-              replica_id = coalesce(u.replica_id, t.replica_id),
-              ended_at = u.ended_at,
-              tokens_out = coalesce(u.tokens_out, t.tokens_out),
-              decode_ms = u.decode_ms,
-              terminal_event_id = u.terminal_event_id,
-              error_code = u.error_code,
-              error_message = u.error_message,
-              error_retriable = u.error_retriable
-            from u
-            where t.id = u.id and t.owner_instance = u.owner_instance
-              and (t.state = 'queued' or (t.state = 'running' and u.state <> 'running'))
-            returning t.id
+            select id from t
             """;
+
 
     private final Pool pool;
     private final Vertx vertx;
@@ -196,15 +233,20 @@ public final class TaskJournal implements OutcomeStore {
                 .thenCompose(v -> pool.preparedQuery(ADMIT).execute(admitArgs(batch)).toCompletionStage())
                 .thenCompose(rows -> {
                     Set<UUID> inserted = new HashSet<>();
-                    Set<UUID> sessionsCounted = new HashSet<>();
+                    Map<UUID, io.sluice.app.sessions.SessionFigures> sessionsCounted = new HashMap<>();
                     for (Row r : rows) {
-                        (r.getBoolean(1) ? inserted : sessionsCounted).add(r.getUUID(0));
+                        if (r.getBoolean(1)) {
+                            inserted.add(r.getUUID(0));
+                        } else {
+                            sessionsCounted.put(r.getUUID(0), new io.sluice.app.sessions.SessionFigures(r.getLong(2), r.getLong(3),
+                                    r.getDouble(4), r.getString(5)));
+                        }
                     }
                     markHealthy();
                     if (inserted.size() == batch.size()) {
                         List<AdmissionResult> all = new ArrayList<>(batch.size());
-                        for (int i = 0; i < batch.size(); i++) {
-                            all.add(new AdmissionResult.Recorded());
+                        for (AdmissionRecord r : batch) {
+                            all.add(new AdmissionResult.Recorded(sessionsCounted.get(r.sessionId())));
                         }
                         return CompletableFuture.completedFuture(all);
                     }
@@ -237,6 +279,9 @@ public final class TaskJournal implements OutcomeStore {
         String[] policyDecision = new String[n];
         String[] owner = new String[n];
         Long[] bound = new Long[n];
+        Long[] tokensBudget = new Long[n];
+        Long[] timeBudget = new Long[n];
+        Double[] costBudget = new Double[n];
         for (int i = 0; i < n; i++) {
             AdmissionRecord r = batch.get(i);
             id[i] = r.taskId();
@@ -259,10 +304,13 @@ public final class TaskJournal implements OutcomeStore {
             policyDecision[i] = r.policyDecision();
             owner[i] = r.ownerInstance();
             bound[i] = r.eventIdBound();
+            tokensBudget[i] = r.tokensBudget();
+            timeBudget[i] = r.timeBudgetMs();
+            costBudget[i] = r.costBudget();
         }
         return Tuple.from(new Object[] {id, session, tenant, fingerprint, request, workload, model, engine, priority, poolId, position,
-            predicted, backoff, created, policyName, policyVersion, policyDigest, policyDecision, owner, bound, sessionTtlMs,
-            sessionMaxTurns});
+            predicted, backoff, created, policyName, policyVersion, policyDigest, policyDecision, owner, bound, tokensBudget, timeBudget,
+            costBudget, sessionTtlMs, sessionMaxTurns});
     }
 
     /**
@@ -270,7 +318,8 @@ public final class TaskJournal implements OutcomeStore {
      * session refused it, or one that only failed because others of its session in the same batch took the turns
      * it would have had — the last are written again alone.
      */
-    private CompletionStage<List<AdmissionResult>> resolveRefused(List<AdmissionRecord> batch, Set<UUID> inserted, Set<UUID> sessionsCounted) {
+    private CompletionStage<List<AdmissionResult>> resolveRefused(List<AdmissionRecord> batch, Set<UUID> inserted,
+            Map<UUID, io.sluice.app.sessions.SessionFigures> sessionsCounted) {
         List<UUID> missing = new ArrayList<>();
         for (AdmissionRecord r : batch) {
             if (!inserted.contains(r.taskId())) {
@@ -291,7 +340,7 @@ public final class TaskJournal implements OutcomeStore {
                     continue;
                 }
                 if (existing.containsKey(r.taskId())) {
-                    if (sessionsCounted.contains(r.sessionId())) {
+                    if (sessionsCounted.containsKey(r.sessionId())) {
                         refunds.merge(r.sessionId(), 1, Integer::sum);
                     }
                 } else if (!sessionsToCheck.contains(r.sessionId())) {
@@ -317,7 +366,7 @@ public final class TaskJournal implements OutcomeStore {
                 List<CompletionStage<AdmissionResult>> results = new ArrayList<>(batch.size());
                 for (AdmissionRecord r : batch) {
                     if (inserted.contains(r.taskId())) {
-                        results.add(CompletableFuture.completedFuture(new AdmissionResult.Recorded()));
+                        results.add(CompletableFuture.completedFuture(new AdmissionResult.Recorded(sessionsCounted.get(r.sessionId()))));
                     } else if (existing.containsKey(r.taskId())) {
                         results.add(CompletableFuture.completedFuture(new AdmissionResult.AlreadyRecorded(existing.get(r.taskId()))));
                     } else {
@@ -355,6 +404,11 @@ public final class TaskJournal implements OutcomeStore {
         if (s.getInteger(4) >= s.getInteger(5)) {
             return sessionConflict("session " + r.sessionId() + " used all of its " + s.getInteger(5) + " turns; start a new session");
         }
+        if (Boolean.TRUE.equals(s.getBoolean(6))) {
+            return SluiceError.of(ErrorCode.SESSION_BUDGET_EXHAUSTED, "session " + r.sessionId() + " used up a budget; start a new session")
+                    .withField("session_id")
+                    .withStage(AdmissionStage.QUOTA);
+        }
         return null;
     }
 
@@ -386,7 +440,7 @@ public final class TaskJournal implements OutcomeStore {
     public void recordStarted(TaskRun run) {
         OffsetDateTime at = OffsetDateTime.ofInstant(run.startedAt(), ZoneOffset.UTC);
         transitions.submit(new Transition(run.spec().taskId(), run.owner(), "running", at, run.replica().qualifiedId(), null, null,
-                null, null, null, null, null));
+                null, null, null, null, null, null));
     }
 
     /**
@@ -400,10 +454,13 @@ public final class TaskJournal implements OutcomeStore {
         String state = err == null ? "succeeded" : err.code() == ErrorCode.CANCELED ? "canceled" : "failed";
         Long decodeMs = event instanceof TaskEvent.End e ? Long.valueOf(e.decodeMs()) : (run.startedAt() == null ? null : run.decodeTimeMs());
         OffsetDateTime started = run.startedAt() == null ? null : OffsetDateTime.ofInstant(run.startedAt(), ZoneOffset.UTC);
+        io.sluice.core.scheduling.RunBudget budget = run.budget();
+        // Only what ran costs: a task that never started spent nothing of its session's budget.
+        double cost = budget == null || run.startedAt() == null ? 0.0 : budget.costOf(run.spec().estimatedPromptTokens(), run.tokensOut());
         Transition t = new Transition(run.spec().taskId(), run.owner(), state, started,
                 run.replica() == null ? null : run.replica().qualifiedId(), OffsetDateTime.now(ZoneOffset.UTC), (int) run.tokensOut(),
                 decodeMs, proposed.eventId(), err == null ? null : err.code().name(), err == null ? null : err.message(),
-                err == null ? null : err.retriable());
+                err == null ? null : err.retriable(), cost);
         return transitions.submit(t).thenCompose(won -> {
             if (won) {
                 return CompletableFuture.completedFuture(proposed);
@@ -457,7 +514,8 @@ public final class TaskJournal implements OutcomeStore {
             Long terminalEventId,
             String errorCode,
             String errorMessage,
-            Boolean errorRetriable) {
+            Boolean errorRetriable,
+            Double cost) {
 
         boolean terminal() {
             return !"running".equals(state);
@@ -467,7 +525,7 @@ public final class TaskJournal implements OutcomeStore {
             return new Transition(id, owner, later.terminal() ? later.state : state,
                     startedAt != null ? startedAt : later.startedAt, later.replicaId != null ? later.replicaId : replicaId,
                     later.endedAt, later.tokensOut, later.decodeMs, later.terminalEventId, later.errorCode, later.errorMessage,
-                    later.errorRetriable);
+                    later.errorRetriable, later.cost);
         }
     }
 
@@ -489,6 +547,7 @@ public final class TaskJournal implements OutcomeStore {
         String[] code = new String[n];
         String[] message = new String[n];
         Boolean[] retriable = new Boolean[n];
+        Double[] cost = new Double[n];
         int i = 0;
         for (Transition t : merged.values()) {
             id[i] = t.id;
@@ -503,9 +562,11 @@ public final class TaskJournal implements OutcomeStore {
             code[i] = t.errorCode;
             message[i] = t.errorMessage;
             retriable[i] = t.errorRetriable;
+            cost[i] = t.cost;
             i++;
         }
-        Tuple args = Tuple.from(new Object[] {id, owner, state, started, replica, ended, tokens, decode, terminalId, code, message, retriable});
+        Tuple args = Tuple.from(new Object[] {id, owner, state, started, replica, ended, tokens, decode, terminalId, code, message, retriable,
+            cost});
         return pool.preparedQuery(TRANSITION).execute(args).toCompletionStage().thenApply(rows -> {
             Set<UUID> updated = new HashSet<>();
             for (Row r : rows) {

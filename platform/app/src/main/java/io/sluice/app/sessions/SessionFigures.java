@@ -1,0 +1,7 @@
+package io.sluice.app.sessions;
+
+/**
+ * A session as its admission statement saw it (SES-3, SES-4): budgets left (null = unbounded) and the replica that
+ * served it last (null = none yet).
+ */
+public record SessionFigures(Long tokensRemaining, Long timeRemainingMs, Double costRemaining, String lastReplicaId) {}

@@ -1,0 +1,112 @@
+package io.sluice.app.sessions;
+
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.error.SluiceException;
+import io.sluice.core.scheduling.Pool;
+import io.sluice.core.scheduling.Replica;
+import io.sluice.core.scheduling.ReplicaState;
+import io.sluice.core.scheduling.TaskScheduler;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import org.jboss.logging.Logger;
+
+/**
+ * Reading and deleting sessions (SES-1, SES-4). Sessions are created and counted by the task journal's admission
+ * statement; their usage is added by its batched transitions. Unknown, expired, deleted and other tenants' sessions
+ * are all "not found" (SEC-3). These are single reads and writes off the task path.
+ */
+@ApplicationScoped
+public class SessionService {
+    private static final Logger LOG = Logger.getLogger(SessionService.class);
+
+    private static final String GET = "select tenant_id, turns, max_turns, kv_bytes, last_replica_id, tokens_budget - tokens_used,"
+            + " time_budget_ms - time_used_ms, cost_budget - cost_used,"
+            + " greatest(0, floor(extract(epoch from (expires_at - now())) * 1000))::int8 as ttl_left"
+            + " from sessions where id = $1 and tenant_id = $2 and deleted_at is null and expires_at > now()";
+
+    private static final String DELETE = "update sessions set deleted_at = now()"
+            + " where id = $1 and tenant_id = $2 and deleted_at is null and expires_at > now() returning id";
+
+    @Inject
+    io.vertx.sqlclient.Pool db;
+
+    @Inject
+    TaskScheduler scheduler;
+
+    @Inject
+    SessionAffinity affinity;
+
+    public CompletionStage<SessionView> get(UUID id, String tenantId) {
+        return db.preparedQuery(GET).execute(Tuple.of(id, tenantId)).toCompletionStage().exceptionally(e -> {
+            throw unavailable("read the session", e);
+        }).thenApply(rows -> {
+            if (rows.size() == 0) {
+                throw SluiceException.notFound("session " + id);
+            }
+            Row r = rows.iterator().next();
+            String replica = r.getString(4);
+            return new SessionView(id.toString(), r.getLong(8), r.getInteger(1), r.getInteger(2), r.getLong(3), warm(replica), replica,
+                    nonNegative(r.getLong(5)), nonNegative(r.getLong(6)),
+                    r.getDouble(7) == null ? null : SessionBudgets.round(Math.max(0.0, r.getDouble(7))));
+        });
+    }
+
+    /**
+     * Ends the session: later tasks naming it are refused ({@code CONFLICT}); tasks of it already queued or running go
+     * on, without affinity for anything later.
+     */
+    public CompletionStage<Void> delete(UUID id, String tenantId) {
+        return db.preparedQuery(DELETE).execute(Tuple.of(id, tenantId)).toCompletionStage().exceptionally(e -> {
+            throw unavailable("delete the session", e);
+        }).thenApply(rows -> {
+            if (rows.size() == 0) {
+                throw SluiceException.notFound("session " + id);
+            }
+            affinity.forget(id);
+            return null;
+        });
+    }
+
+    /**
+     * Whether the session's KV cache can be on its replica: the replica it last ran on is Ready here. The engines
+     * report no per-session cache, so a Ready replica is taken to still hold it (SES-3 reports the failover case).
+     */
+    private boolean warm(String qualifiedReplica) {
+        if (qualifiedReplica == null) {
+            return false;
+        }
+        int slash = qualifiedReplica.indexOf('/');
+        if (slash < 0) {
+            return false;
+        }
+        Pool pool = scheduler.pools().pool(qualifiedReplica.substring(0, slash)).orElse(null);
+        if (pool == null) {
+            return false;
+        }
+        for (Replica r : pool.replicas()) {
+            if (r.qualifiedId().equals(qualifiedReplica)) {
+                return r.state() == ReplicaState.READY;
+            }
+        }
+        return false;
+    }
+
+    private static Long nonNegative(Long v) {
+        return v == null ? null : Math.max(0L, v);
+    }
+
+    private static SluiceException unavailable(String what, Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof SluiceException se) {
+            return se;
+        }
+        LOG.warnf("could not %s: %s", what, cause.toString());
+        return new SluiceException(SluiceError.of(ErrorCode.DEPENDENCY_UNAVAILABLE, "the session store is unreachable; could not " + what)
+                .withRetryAfter(1_000L));
+    }
+}
