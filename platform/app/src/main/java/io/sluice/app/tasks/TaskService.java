@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.policy.PolicyRuntime;
@@ -80,6 +81,9 @@ public class TaskService {
     @Inject
     PolicyRuntime policies;
 
+    @Inject
+    CatalogRuntime catalog;
+
     /** What admission answered, and whether it was a re-post of a recorded task. */
     public record Submitted(TaskAccepted accepted, boolean replay) {}
 
@@ -95,10 +99,11 @@ public class TaskService {
         CompletionStage<AdmissionPipeline.Admitted> admitted;
         if (policies.decidesAdmission(tenantId)) {
             // A tenant policy may run for milliseconds: keep it off the event loop.
-            admitted = CompletableFuture.supplyAsync(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)),
+            // Resolving the model through the catalog reads memory only (LIFE-2, LIFE-3); it runs before the policy (ADM-2).
+            admitted = CompletableFuture.supplyAsync(() -> pipeline.evaluate(catalog.resolve(validated), policies.tenantSnapshot(tenantId)),
                     Infrastructure.getDefaultWorkerPool());
         } else {
-            admitted = completedOrFailed(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)));
+            admitted = completedOrFailed(() -> pipeline.evaluate(catalog.resolve(validated), policies.tenantSnapshot(tenantId)));
         }
         return admitted
                 .thenCompose(a -> enqueue(a, requestJson, fingerprint))
