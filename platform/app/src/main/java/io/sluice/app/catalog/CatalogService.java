@@ -199,7 +199,8 @@ public class CatalogService {
             e.verificationKeyIds = writeStatic(o.keyIds().stream().sorted().toList());
         } else {
             e.verificationState = CatalogTrust.STRICT.equals(policy) ? "failed" : "unverified";
-            e.verificationReason = o.failure().label() + ": " + o.detail();
+            String reason = o.failure().label() + ": " + o.detail();
+            e.verificationReason = reason.length() > 1024 ? reason.substring(0, 1024) : reason;
             e.verificationKeyIds = "[]";
         }
     }
