@@ -96,7 +96,7 @@ class LifecycleApiTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("LIFE-2 a Deprecated model refuses tasks with MODEL_DEPRECATED unless the tenant may override; Retired refuses all")
+    @DisplayName("catalog: a Deprecated model refuses tasks with MODEL_DEPRECATED unless the tenant may override; Retired refuses all (existing-session continuity is still open)")
     void deprecatedAndRetiredRefuseTasks() {
         String tenant = unique("life2-tenant");
         String tag = unique("life2");
@@ -135,7 +135,7 @@ class LifecycleApiTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("LIFE-2 a state change made directly in the database reaches admission through the change feed")
+    @DisplayName("catalog: a state change made directly in the database reaches admission through the change feed")
     void changeFeedRefreshesTheSnapshot() {
         String tenant = unique("life2-feed");
         String tag = unique("feed");

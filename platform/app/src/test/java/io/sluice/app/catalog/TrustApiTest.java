@@ -129,7 +129,7 @@ class TrustApiTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("CAT-2 permissive policy stores an untrusted entry as unverified with the reason; CAT-3 a later verify under strict marks it failed")
+    @DisplayName("CAT-2 permissive policy stores an untrusted entry as unverified with the reason; a later verify under strict marks it failed")
     void permissiveThenVerify() {
         String name = unique("cat2-perm");
         Map<String, Object> unsigned = new LinkedHashMap<>(TestSigner.signedModel(name, "a"));
@@ -152,7 +152,7 @@ class TrustApiTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("CAT-3 verify answers 202 with the run, records its outcome on the entry and counts it; a Retired entry answers 409")
+    @DisplayName("catalog: verify answers 202 with the run, records its outcome on the entry and counts it; a Retired entry answers 409")
     void verifyRun() {
         String id = entryIn(unique("cat3"), "a", ModelState.Active);
         double before = count("verified", "ok");
