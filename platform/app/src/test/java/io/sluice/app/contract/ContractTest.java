@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 class ContractTest extends ApiTest {
     /** Operations whose implementation has landed; every other one must answer the typed 501. */
     private static final Set<String> IMPLEMENTED = Set.of("submitTask", "listTasks", "getTask", "streamTask", "cancelTask", "listPolicies", "getPolicy",
-            "uploadPolicyVersion", "listPolicyVersions", "getPolicyVersion", "getPolicyBinding", "putPolicyBinding", "deletePolicyBinding");
+            "uploadPolicyVersion", "listPolicyVersions", "getPolicyVersion", "getPolicyBinding", "putPolicyBinding", "deletePolicyBinding",
+            "createModel", "listModels", "getModel", "verifyModel", "changeModelState", "listModelTransitions", "listAliases", "getAlias",
+            "putAlias", "rollbackAlias", "createArtifact", "getArtifact");
 
     @Test
     @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")
