@@ -66,6 +66,11 @@ public class CatalogTrust {
         roots = Map.copyOf(parsed);
     }
 
+    /** Reads the trust roots at start-up, so that a malformed one stops the start instead of the first ingest. */
+    void start(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent ev) {
+        policy();
+    }
+
     /** The trust policy in force. */
     public String policy() {
         return policy;
