@@ -27,6 +27,24 @@ public interface SluiceAppConfig {
 
     Instance instance();
 
+    Catalog catalog();
+
+    /** Trust settings of the model catalog (CAT-2); see docs/catalog.md. */
+    interface Catalog {
+        /**
+         * {@code strict} (default): unsigned, badly signed or unknown-registry entries and entries without a valid
+         * CycloneDX SBOM are refused at ingest with 422 UNTRUSTED_ARTIFACT; {@code permissive}: stored as unverified.
+         */
+        @WithDefault("strict")
+        String trustPolicy();
+
+        /**
+         * Trust roots, each {@code registry keyid base64-SPKI} (the body of a "PUBLIC KEY" PEM): ECDSA P-256 or
+         * Ed25519 public keys trusted to sign manifests of that registry. A malformed root stops the start.
+         */
+        Optional<java.util.List<String>> trustRoots();
+    }
+
     /** This instance among several sharing one database (REL-5). */
     interface Instance {
         /**

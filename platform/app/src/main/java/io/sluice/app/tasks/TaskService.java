@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.policy.PolicyRuntime;
@@ -87,6 +88,9 @@ public class TaskService {
     SessionBudgets budgets;
 
     @Inject
+    CatalogRuntime catalog;
+
+    @Inject
     SessionAffinity affinity;
 
     /**
@@ -112,10 +116,11 @@ public class TaskService {
         CompletionStage<AdmissionPipeline.Admitted> admitted;
         if (policies.decidesAdmission(tenantId)) {
             // A tenant policy may run for milliseconds: keep it off the event loop.
-            admitted = CompletableFuture.supplyAsync(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)),
+            // Resolving the model through the catalog reads memory only (LIFE-2, LIFE-3); it runs before the policy (ADM-2).
+            admitted = CompletableFuture.supplyAsync(() -> pipeline.evaluate(catalog.resolve(validated), policies.tenantSnapshot(tenantId)),
                     Infrastructure.getDefaultWorkerPool());
         } else {
-            admitted = completedOrFailed(() -> pipeline.evaluate(validated, policies.tenantSnapshot(tenantId)));
+            admitted = completedOrFailed(() -> pipeline.evaluate(catalog.resolve(validated), policies.tenantSnapshot(tenantId)));
         }
         SessionBudgets.Limits limits = budgets.limitsFor(body);
         return admitted

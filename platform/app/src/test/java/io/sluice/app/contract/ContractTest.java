@@ -28,7 +28,9 @@ class ContractTest extends ApiTest {
     private static final Set<String> IMPLEMENTED = Set.of("submitTask", "listTasks", "getTask", "streamTask", "cancelTask", "listPolicies", "getPolicy",
             "uploadPolicyVersion", "listPolicyVersions", "getPolicyVersion", "getPolicyBinding", "putPolicyBinding", "deletePolicyBinding",
             "getSession", "deleteSession", "listPools", "getPool", "getPoolHealth", "drainPool", "reloadPool", "listReplicaSets",
-            "getCapabilities");
+            "getCapabilities",
+            "createModel", "listModels", "getModel", "verifyModel", "changeModelState", "listModelTransitions", "listAliases", "getAlias",
+            "putAlias", "rollbackAlias", "createArtifact", "getArtifact");
 
     @Test
     @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")

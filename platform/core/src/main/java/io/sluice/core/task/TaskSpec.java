@@ -76,4 +76,11 @@ public record TaskSpec(
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
                 override, newLabels, cancelOnDisconnect);
     }
+
+    /** The same task for another model name: the catalog resolved an alias, {@code name:tag} or id (LIFE-3). */
+    public TaskSpec withModelRef(String newModelRef) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, newModelRef, engine, ctx, priority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
+                override, labels, cancelOnDisconnect);
+    }
 }

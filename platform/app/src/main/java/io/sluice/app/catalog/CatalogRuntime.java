@@ -1,0 +1,168 @@
+package io.sluice.app.catalog;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.sluice.app.cluster.ChangeFeed;
+import io.sluice.core.catalog.CanarySplit;
+import io.sluice.core.catalog.CatalogSnapshot;
+import io.sluice.core.catalog.ModelState;
+import io.sluice.core.scheduling.TaskScheduler;
+import io.sluice.core.task.TaskSpec;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * The admission-side view of the catalog (LIFE-2, LIFE-3): model states, alias splits and which tenants may
+ * override a deprecation, held as one immutable {@link CatalogSnapshot}. It is read from PostgreSQL at start-up,
+ * after every change made through this instance (before that change is answered), when the database notifies a
+ * change ({@link ChangeFeed}, triggers of migration V5: made by another instance or by hand), and every 30 seconds
+ * as a safety net. Admission only reads memory; it never waits for the database.
+ *
+ * <p>Also publishes the gauge {@code model_state{model_id,state}}: 1 for the entry's current state, 0 for the others.
+ */
+@ApplicationScoped
+public class CatalogRuntime {
+    private static final Logger LOG = Logger.getLogger(CatalogRuntime.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long REFRESH_MS = 30_000;
+
+    @Inject
+    ChangeFeed changes;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    TaskScheduler scheduler;
+
+    private volatile CatalogSnapshot snapshot = CatalogSnapshot.EMPTY;
+    private final Map<UUID, ModelState> states = new ConcurrentHashMap<>();
+    private final AtomicBoolean refreshRequested = new AtomicBoolean();
+    private ScheduledExecutorService refresher;
+
+    void start(@Observes @Priority(95) StartupEvent ev) {
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-catalog-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        refreshQuietly();
+        refresher.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MS, REFRESH_MS, TimeUnit.MILLISECONDS);
+        changes.listen(table -> {
+            if (ChangeFeed.ANY.equals(table) || "catalog_models".equals(table) || "catalog_aliases".equals(table)
+                    || "tenants".equals(table)) {
+                requestRefresh();
+            }
+        });
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
+    }
+
+    /**
+     * Resolves a task's {@code model_ref} through the catalog (ADM-2 "resolve model"), from memory. Refs not in the
+     * catalog pass through, so pools keep serving the names their YAML gives them.
+     */
+    public TaskSpec resolve(TaskSpec spec) {
+        CatalogSnapshot s = snapshot;
+        if (s.models() == 0) {
+            return spec;
+        }
+        return s.resolve(spec, name -> !scheduler.pools().poolsServing(spec.withModelRef(name)).isEmpty());
+    }
+
+    /** Reloads on a worker thread and resumes on the caller's context: a change is in force when it is answered. */
+    Uni<Void> refreshNow() {
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        Uni<Void> reload = Uni.createFrom().item(() -> {
+                    try {
+                        reload();
+                        return (Void) null;
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException("could not refresh the catalog view", t);
+                    }
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return context == null ? reload : reload.emitOn(r -> context.runOnContext(v -> r.run()));
+    }
+
+    private void requestRefresh() {
+        if (refreshRequested.compareAndSet(false, true)) {
+            refresher.execute(() -> {
+                refreshRequested.set(false);
+                refreshQuietly();
+            });
+        }
+    }
+
+    private void refreshQuietly() {
+        try {
+            reload();
+        } catch (Throwable t) {
+            LOG.warnf("could not refresh the catalog view (keeping the previous one): %s", t.toString());
+        }
+    }
+
+    /** Re-reads states, splits and overrides. Blocks the calling thread (never an event loop). */
+    synchronized void reload() throws Throwable {
+        List<Object[]> models = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
+                .flatMap(s -> s.createNativeQuery("select id, name, tag, state from catalog_models", Object[].class).getResultList())));
+        List<Object[]> aliases = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
+                .flatMap(s -> s.createNativeQuery("select alias, targets_json from catalog_aliases", Object[].class).getResultList())));
+        List<String> overriders = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
+                .flatMap(s -> s.createNativeQuery("select id from tenants where may_override", String.class).getResultList())));
+        List<CatalogSnapshot.Model> ms = new ArrayList<>();
+        Set<UUID> seen = new HashSet<>();
+        for (Object[] r : models) {
+            UUID id = (UUID) r[0];
+            ModelState state = ModelState.parse((String) r[3]);
+            ms.add(new CatalogSnapshot.Model(id, (String) r[1], (String) r[2], state));
+            seen.add(id);
+            if (states.put(id, state) == null) {
+                for (ModelState g : ModelState.values()) {
+                    Gauge.builder("model_state", states, m -> m.get(id) == g ? 1 : 0)
+                            .description("1 for the catalog entry's current lifecycle state, 0 for the others")
+                            .tags("model_id", id.toString(), "state", g.name())
+                            .register(registry);
+                }
+            }
+        }
+        states.keySet().retainAll(seen);
+        Map<String, List<CanarySplit.Target>> splits = new HashMap<>();
+        for (Object[] r : aliases) {
+            List<Map<String, Object>> targets = JSON.readValue((String) r[1], new TypeReference<>() {});
+            splits.put((String) r[0], targets.stream()
+                    .map(t -> new CanarySplit.Target(UUID.fromString((String) t.get("model_id")), ((Number) t.get("percent")).intValue()))
+                    .toList());
+        }
+        snapshot = new CatalogSnapshot(ms, splits, new HashSet<>(overriders));
+    }
+}

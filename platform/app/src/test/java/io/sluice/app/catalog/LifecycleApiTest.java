@@ -1,0 +1,149 @@
+package io.sluice.app.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.sluice.app.testing.Await;
+import io.sluice.core.catalog.ModelState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class LifecycleApiTest extends CatalogApiSupport {
+    private static final Map<ModelState, Set<ModelState>> LEGAL = Map.of(
+            ModelState.Draft, Set.of(ModelState.Active),
+            ModelState.Active, Set.of(ModelState.Canary, ModelState.Deprecated),
+            ModelState.Canary, Set.of(ModelState.Active, ModelState.Deprecated),
+            ModelState.Deprecated, Set.of(ModelState.Retired),
+            ModelState.Retired, Set.of());
+
+    @Test
+    @DisplayName("LIFE-1 through the API every illegal (from, to) pair answers 409 and changes nothing; every legal one applies and is audited")
+    void exhaustiveTransitionMatrix() {
+        String name = unique("life1");
+        int n = 0;
+        for (ModelState from : ModelState.values()) {
+            String id = entryIn(name, "m" + n++, from);
+            for (ModelState to : ModelState.values()) {
+                if (LEGAL.get(from).contains(to)) {
+                    continue;
+                }
+                long audit = countRows("catalog_transitions where model_id = '" + id + "'");
+                asAdmin().contentType(ContentType.JSON).body(Map.of("state", to.name())).post("/v1/catalog/models/" + id + "/state")
+                        .then().statusCode(409).body("code", equalTo("CONFLICT"));
+                asAdmin().get("/v1/catalog/models/" + id).then().statusCode(200).body("state", equalTo(from.name()));
+                assertThat(countRows("catalog_transitions where model_id = '" + id + "'")).isEqualTo(audit);
+            }
+            for (ModelState to : LEGAL.get(from)) {
+                String fresh = entryIn(name, "m" + n++, from);
+                var entry = asAdmin().contentType(ContentType.JSON).body(Map.of("state", to.name(), "reason", "because " + to))
+                        .post("/v1/catalog/models/" + fresh + "/state").then().statusCode(200).extract().jsonPath();
+                assertThat(entry.getString("state")).isEqualTo(to.name());
+                assertThat(entry.getBoolean("archived")).isEqualTo(to == ModelState.Retired);
+                var last = asAdmin().get("/v1/catalog/models/" + fresh + "/transitions").then().statusCode(200).extract().jsonPath();
+                int size = last.getList("items").size();
+                assertThat(last.getString("items[" + (size - 1) + "].from_state")).isEqualTo(from.name());
+                assertThat(last.getString("items[" + (size - 1) + "].to_state")).isEqualTo(to.name());
+                assertThat(last.getString("items[" + (size - 1) + "].actor")).isEqualTo("ops");
+                assertThat(last.getString("items[" + (size - 1) + "].reason")).isEqualTo("because " + to);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("LIFE-1 of concurrent state changes of one entry exactly one wins; the others answer 409 and leave one audit row")
+    void concurrentChangesOneWins() throws Exception {
+        String name = unique("life1-race");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String id = entryIn(name, "r" + round, ModelState.Active);
+                long audit = countRows("catalog_transitions where model_id = '" + id + "'");
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Integer>> answers = new ArrayList<>();
+                for (ModelState to : List.of(ModelState.Deprecated, ModelState.Deprecated, ModelState.Deprecated, ModelState.Deprecated)) {
+                    Callable<Integer> change = () -> {
+                        go.await();
+                        return asAdmin().contentType(ContentType.JSON).body(Map.of("state", to.name()))
+                                .post("/v1/catalog/models/" + id + "/state").then().extract().statusCode();
+                    };
+                    answers.add(pool.submit(change));
+                }
+                go.countDown();
+                List<Integer> codes = new ArrayList<>();
+                for (Future<Integer> f : answers) {
+                    codes.add(f.get());
+                }
+                assertThat(codes).filteredOn(c -> c == 200).hasSize(1);
+                assertThat(codes).filteredOn(c -> c == 409).hasSize(3);
+                assertThat(countRows("catalog_transitions where model_id = '" + id + "'")).isEqualTo(audit + 1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("catalog: a Deprecated model refuses tasks with MODEL_DEPRECATED unless the tenant may override; Retired refuses all (existing-session continuity is still open)")
+    void deprecatedAndRetiredRefuseTasks() {
+        String tenant = unique("life2-tenant");
+        String tag = unique("life2");
+        String id = entryIn("dev-tiny", tag, ModelState.Active);
+        String ref = "dev-tiny:" + tag;
+        submit(tenant, task(ref));
+        // A ref the catalog does not know keeps working as before: the pools serve their YAML names.
+        submit(tenant, task("dev-tiny"));
+
+        asAdmin().contentType(ContentType.JSON).body(Map.of("state", "Deprecated", "deadline_ms", 60000, "reason", "superseded"))
+                .post("/v1/catalog/models/" + id + "/state").then().statusCode(200)
+                .body("history[2].deadline_at", org.hamcrest.Matchers.notNullValue());
+        long tasks = countRows("tasks where tenant_id = '" + tenant + "'");
+        as(tenant).contentType(ContentType.JSON).body(task(ref)).post("/v1/tasks").then().statusCode(410)
+                .body("code", equalTo("MODEL_DEPRECATED")).body("stage", equalTo("resolve_model"));
+        Map<String, Object> override = task(ref);
+        override.put("override", true);
+        as(tenant).contentType(ContentType.JSON).body(override).post("/v1/tasks").then().statusCode(410)
+                .body("code", equalTo("MODEL_DEPRECATED"));
+        assertThat(countRows("tasks where tenant_id = '" + tenant + "'")).isEqualTo(tasks);
+
+        // The tenant may override once an admin says so; other instances learn it through the change feed.
+        sql("update tenants set may_override = true where id = '" + tenant + "'");
+        Await.until(Duration.ofSeconds(20), () -> overrideAccepted(tenant, ref), "the override is honoured");
+
+        move(id, ModelState.Retired);
+        Map<String, Object> again = task(ref);
+        again.put("override", true);
+        as(tenant).contentType(ContentType.JSON).body(again).post("/v1/tasks").then().statusCode(410).body("code", equalTo("MODEL_DEPRECATED"));
+    }
+
+    private static boolean overrideAccepted(String tenant, String ref) {
+        Map<String, Object> t = task(ref);
+        t.put("override", true);
+        return as(tenant).contentType(ContentType.JSON).body(t).post("/v1/tasks").then().extract().statusCode() == 202;
+    }
+
+    @Test
+    @DisplayName("catalog: a state change made directly in the database reaches admission through the change feed")
+    void changeFeedRefreshesTheSnapshot() {
+        String tenant = unique("life2-feed");
+        String tag = unique("feed");
+        String id = entryIn("dev-tiny", tag, ModelState.Active);
+        submit(tenant, task("dev-tiny:" + tag));
+        sql("update catalog_models set state = 'Retired', archived = true where id = '" + id + "'");
+        Await.until(Duration.ofSeconds(20),
+                () -> as(tenant).contentType(ContentType.JSON).body(task("dev-tiny:" + tag)).post("/v1/tasks").then().extract().statusCode() == 410,
+                "the retirement is seen by admission");
+    }
+}
