@@ -10,6 +10,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.policy.PolicyRuntime;
+import io.sluice.app.tenancy.TenantDirectory;
 import io.sluice.app.tasks.TaskDtos.TaskAccepted;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
 import io.sluice.app.tasks.store.AdmissionRecord;
@@ -80,12 +81,16 @@ public class TaskService {
     @Inject
     PolicyRuntime policies;
 
+    @Inject
+    TenantDirectory tenants;
+
     /** What admission answered, and whether it was a re-post of a recorded task. */
     public record Submitted(TaskAccepted accepted, boolean replay) {}
 
     public CompletionStage<Submitted> submit(TaskRequest body, String tenantId) {
         // validate first: cheap, and a bad body never touches the database
         TaskSpec validated = TaskValidator.validate(body, tenantId);
+        tenants.requireEnabled(tenantId);
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
         if (scheduler.runs().find(validated.taskId()).isPresent()) {

@@ -31,6 +31,8 @@ public interface TaskObserver {
         SHED,
         SHUTDOWN,
         /** Another instance resolved this instance's tasks after its lease expired (REL-5). */
-        LEASE_LOST
+        LEASE_LOST,
+        /** An admin disabled the task's tenant while the task waited (SCH-3). */
+        TENANT_DISABLED
     }
 }
