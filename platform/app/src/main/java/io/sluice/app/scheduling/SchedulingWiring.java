@@ -7,10 +7,11 @@ import io.sluice.app.cluster.InstanceIdentity;
 import io.sluice.app.cluster.InstanceLease;
 import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.policy.TenantPolicyHooks;
+import io.sluice.app.tenancy.TenantDirectory;
 import io.sluice.core.admission.AdmissionPipeline;
-import io.sluice.core.admission.QuotaGate;
 import io.sluice.core.config.ConfigLoader;
 import io.sluice.core.config.SluiceConfig;
+import io.sluice.core.quota.QuotaBook;
 import io.sluice.core.scheduling.OutcomeStore;
 import io.sluice.core.scheduling.TaskObserver;
 import io.sluice.core.scheduling.TaskScheduler;
@@ -50,11 +51,11 @@ public class SchedulingWiring {
 
     @Produces
     @Singleton
-    TaskScheduler scheduler(SluiceConfig sluiceConfig, TenantWeights weights, SluiceAppConfig config, OutcomeStore outcomes,
-            Instance<TaskObserver> observers) {
+    TaskScheduler scheduler(SluiceConfig sluiceConfig, TenantDirectory tenants, QuotaBook quotas, SluiceAppConfig config,
+            OutcomeStore outcomes, Instance<TaskObserver> observers) {
         TaskScheduler scheduler = new TaskScheduler(sluiceConfig,
                 (pool, replica) -> EngineAdapters.create(pool.engine(), URI.create(replica.url()), pool.model(), replica.apiKey()),
-                weights::weightOf, config.tasks().retentionMs(), outcomes);
+                tenants::weightOf, config.tasks().retentionMs(), outcomes, quotas);
         for (TaskObserver o : observers) {
             scheduler.addObserver(o);
         }
@@ -63,8 +64,8 @@ public class SchedulingWiring {
 
     @Produces
     @Singleton
-    AdmissionPipeline pipeline(TaskScheduler scheduler, TenantPolicyHooks policies) {
-        return new AdmissionPipeline(scheduler.pools(), scheduler.runs(), scheduler.planner(), policies, QuotaGate.NONE, policies,
+    AdmissionPipeline pipeline(TaskScheduler scheduler, TenantPolicyHooks policies, QuotaBook quotas) {
+        return new AdmissionPipeline(scheduler.pools(), scheduler.runs(), scheduler.planner(), policies, quotas, policies,
                 System::currentTimeMillis);
     }
 

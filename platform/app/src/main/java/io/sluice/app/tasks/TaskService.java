@@ -14,6 +14,7 @@ import io.sluice.app.policy.PolicyRuntime;
 import io.sluice.app.sessions.SessionAffinity;
 import io.sluice.app.sessions.SessionBudgets;
 import io.sluice.app.sessions.SessionFigures;
+import io.sluice.app.tenancy.TenantDirectory;
 import io.sluice.app.tasks.TaskDtos.TaskAccepted;
 import io.sluice.app.tasks.TaskDtos.TaskStatus;
 import io.sluice.app.tasks.store.AdmissionRecord;
@@ -93,6 +94,9 @@ public class TaskService {
     @Inject
     SessionAffinity affinity;
 
+    @Inject
+    TenantDirectory tenants;
+
     /**
      * What admission answered, and whether it was a re-post of a recorded task.
      *
@@ -107,6 +111,7 @@ public class TaskService {
     public CompletionStage<Submitted> submit(TaskRequest body, String tenantId) {
         // validate first: cheap, and a bad body never touches the database
         TaskSpec validated = TaskValidator.validate(body, tenantId);
+        tenants.requireEnabled(tenantId);
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
         if (scheduler.runs().find(validated.taskId()).isPresent()) {

@@ -12,6 +12,7 @@ import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.http.CorrelationIds;
 import io.sluice.app.http.ErrorMappers;
 import io.sluice.app.security.Caller;
+import io.sluice.app.security.IdentityMap;
 import io.sluice.app.tasks.store.StoredTask;
 import io.sluice.app.tasks.store.TaskJournal;
 import io.sluice.core.error.AdmissionStage;
@@ -75,6 +76,9 @@ public class TaskStreamRoute {
     @Inject
     Vertx vertx;
 
+    @Inject
+    IdentityMap identities;
+
     /**
      * Registers the route without creating the route's bean: routers are set up before start-up checks run, and the
      * bean's dependencies (the scheduler, the lease) must not come to life before a start is allowed.
@@ -113,7 +117,7 @@ public class TaskStreamRoute {
         if (identity == null || identity.isAnonymous()) {
             throw new AuthenticationFailedException();
         }
-        return Caller.tenantIdOf(identity, config);
+        return Caller.tenantIdOf(identity, config, identities);
     }
 
     /** Decides what the stream will be; nothing is written to the client before that is known. */

@@ -30,7 +30,8 @@ class ContractTest extends ApiTest {
             "getSession", "deleteSession", "listPools", "getPool", "getPoolHealth", "drainPool", "reloadPool", "listReplicaSets",
             "getCapabilities",
             "createModel", "listModels", "getModel", "verifyModel", "changeModelState", "listModelTransitions", "listAliases", "getAlias",
-            "putAlias", "rollbackAlias", "createArtifact", "getArtifact");
+            "putAlias", "rollbackAlias", "createArtifact", "getArtifact",
+            "listTenants", "getTenant", "putTenant", "getTenantQuotas", "putTenantQuotas", "listTenantIdentities", "mapTenantIdentity");
 
     @Test
     @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")

@@ -89,6 +89,7 @@ public final class HotPathBench {
                 int pacing = args.scenario() == Scenario.STREAMS ? args.tokensPerSecond() : 0;
                 stack = LocalStack.start(args.root(), slots, pacing);
                 String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+                withQuotas(stack, tenant);
                 target = new Target(stack.appUrl(), stack.engineUrl(), stack.appPid(), stack.tenantToken(tenant), "local", slots);
             } else {
                 target = new Target(args.target(), args.engineUrl(), args.appPid(), token(), "running stack " + args.target(), 0);
@@ -197,6 +198,35 @@ public final class HotPathBench {
     }
 
     // ---------------------------------------------------------------------------------------- admissions
+
+    /**
+     * With {@code SLUICE_BENCH_QUOTA_TENANTS=N}, registers N tenants, the measured one among them, each with every quota
+     * set (SCH-3) but too large to refuse anything: the run then measures what enforcing quotas costs per admission.
+     */
+    private static void withQuotas(LocalStack stack, String measured) throws Exception {
+        String n = System.getenv("SLUICE_BENCH_QUOTA_TENANTS");
+        if (n == null || n.isBlank()) {
+            return;
+        }
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String quotas = "{\"max_concurrent\":100000,\"max_queued\":1000000,\"rps\":1000000,\"burst\":1000000,"
+                + "\"tokens_per_minute\":1000000000000}";
+        int count = Integer.parseInt(n.trim());
+        for (int i = 0; i < count; i++) {
+            String tenant = i == 0 ? measured : measured + "-q" + i;
+            for (String[] call : List.of(new String[] {"/v1/tenants/" + tenant, "{}"},
+                    new String[] {"/v1/tenants/" + tenant + "/quotas", quotas})) {
+                var r = client.send(java.net.http.HttpRequest.newBuilder(stack.appUrl().resolve(call[0]))
+                        .header("Authorization", "Bearer " + stack.adminToken()).header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(call[1])).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() / 100 != 2) {
+                    throw new IllegalStateException(call[0] + " answered " + r.statusCode() + ": " + r.body());
+                }
+            }
+        }
+        System.err.printf("bench: %d tenants registered with quotas on, the measured one among them%n", count);
+    }
 
     private Map<String, Object> admissions(Context context, HttpClient http, Target target) throws Exception {
         SluiceTaskClient sluice = new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), true, 60_000);

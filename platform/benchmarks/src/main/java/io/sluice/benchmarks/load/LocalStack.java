@@ -136,6 +136,10 @@ final class LocalStack implements AutoCloseable {
         return issuer.tenantToken(tenant);
     }
 
+    String adminToken() {
+        return issuer.adminToken("bench");
+    }
+
     private void awaitReady() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);

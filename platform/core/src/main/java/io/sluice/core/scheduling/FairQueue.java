@@ -10,6 +10,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -119,6 +120,34 @@ public final class FairQueue<T> {
 
     public Optional<Entry<T>> peek() {
         return heads.isEmpty() ? Optional.empty() : Optional.of(heads.first());
+    }
+
+    /**
+     * The head with the smallest tag among the flows {@code eligible} accepts (a tenant at its concurrency quota is
+     * not eligible, SCH-3). Walks the flow heads in tag order: O(skipped flows + log n).
+     */
+    public Optional<Entry<T>> peek(Predicate<FlowKey> eligible) {
+        for (Entry<T> head : heads) {
+            if (eligible.test(head.flow)) {
+                return Optional.of(head);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Removes a head returned by {@link #peek(Predicate)}, as {@link #poll()} removes the first one. Virtual time never
+     * goes back, so a flow that was skipped keeps its earlier tags and is served first once it is eligible again.
+     */
+    public void take(Entry<T> head) {
+        if (!heads.remove(head)) {
+            throw new IllegalArgumentException("not the head of its flow");
+        }
+        virtualTime = Math.max(virtualTime, head.finish);
+        Flow<T> flow = flows.get(head.flow);
+        flow.entries.pollFirst();
+        detach(head, flow);
+        advanceHead(flow);
     }
 
     /** Removes a waiting entry (cancel, drop, shed). Returns whether it was still queued. */

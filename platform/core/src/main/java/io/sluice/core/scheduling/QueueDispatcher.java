@@ -29,13 +29,17 @@ public final class QueueDispatcher {
     private final TaskTermination termination;
     private final RunExecutor executor;
     private final Observers observers;
+    private final TenantLimits limits;
     private volatile boolean closed;
+    /** Set when a dispatch left a task waiting because its tenant was at its concurrency quota (SCH-3). */
+    private volatile boolean heldBack;
 
-    QueueDispatcher(RunRegistry runs, TaskTermination termination, RunExecutor executor, Observers observers) {
+    QueueDispatcher(RunRegistry runs, TaskTermination termination, RunExecutor executor, Observers observers, TenantLimits limits) {
         this.runs = runs;
         this.termination = termination;
         this.executor = executor;
         this.observers = observers;
+        this.limits = limits;
     }
 
     /**
@@ -44,9 +48,35 @@ public final class QueueDispatcher {
      *
      * @param createdAt the task's creation time, as it is stored
      * @param owner the instance that runs the task (REL-5)
-     * @throws SluiceException ADMISSION_REJECT (429) when the queue is full and the policy refuses
+     * @throws SluiceException ADMISSION_REJECT (429) when the queue is full and the policy refuses; QUOTA_EXCEEDED
+     *     (429) when the tenant may not hold another waiting task here (SCH-3)
      */
     public TaskRun reserve(TaskSpec spec, Placement placement, Instant createdAt, String owner) {
+        TenantUsage usage = reserveTenantPlace(spec, placement.pool());
+        try {
+            return reservePoolPlace(spec, placement, createdAt, owner);
+        } catch (RuntimeException e) {
+            usage.releaseReserved();
+            throw e;
+        }
+    }
+
+    /** The tenant's quota share on this instance, checked and taken atomically (SCH-3). */
+    private TenantUsage reserveTenantPlace(TaskSpec spec, Pool pool) {
+        String tenant = spec.tenantId();
+        TenantUsage usage = runs.usage(tenant);
+        int runningShare = limits.runningShare(tenant);
+        // A task that could never start here must not wait here: it would hold its place forever.
+        if (runningShare <= 0 || !usage.tryReserve(limits.queuedShare(tenant))) {
+            String what = runningShare <= 0 ? "max_concurrent" : "max_queued";
+            throw new SluiceException(SluiceError.of(ErrorCode.QUOTA_EXCEEDED, "the tenant's " + what + " quota is reached")
+                    .withRetryAfter(Math.max(100L, (long) pool.estimator().taskMs()))
+                    .withStage(AdmissionStage.QUOTA));
+        }
+        return usage;
+    }
+
+    private TaskRun reservePoolPlace(TaskSpec spec, Placement placement, Instant createdAt, String owner) {
         Pool pool = placement.pool();
         FullPolicy fullPolicy = pool.config().queue().fullPolicy();
         TaskRun victim = null;
@@ -100,7 +130,7 @@ public final class QueueDispatcher {
             run.log().append(new TaskEvent.Started(run.queuePositionAtAdmission(), run.predictedStartMs(), pool.id(), null,
                     pool.engine().wire()));
             run.queued(pool.queue().enqueue(spec.tenantId(), spec.priority(), run));
-            runs.usage(spec.tenantId()).queued.incrementAndGet();
+            runs.usage(spec.tenantId()).reservedToQueued();
         }
         observers.each(o -> o.onEnqueued(run));
         dispatch(pool);
@@ -112,6 +142,14 @@ public final class QueueDispatcher {
         synchronized (pool) {
             pool.unreserve(run.spec().priority());
         }
+        runs.usage(run.spec().tenantId()).releaseReserved();
+    }
+
+    /** Whether a dispatch left tasks waiting for their tenant's concurrency quota, which another pool's end may free. */
+    boolean takeHeldBack() {
+        boolean was = heldBack;
+        heldBack = false;
+        return was;
     }
 
     /** {@link #reserve} and {@link #activate} at once, for callers without a durable record. */
@@ -148,28 +186,41 @@ public final class QueueDispatcher {
             if (pool.draining()) {
                 return;
             }
+            boolean skipped = false;
             while (pool.queue().size() > 0) {
-                TaskRun head = pool.queue().peek().orElseThrow().item();
+                Optional<FairQueue.Entry<TaskRun>> eligible = pool.queue().peek(this::mayStart);
+                if (eligible.isEmpty()) {
+                    skipped = true; // every waiting tenant is at its concurrency quota
+                    break;
+                }
+                FairQueue.Entry<TaskRun> entry = eligible.get();
+                TaskRun head = entry.item();
                 Optional<Replica> replica = pool.place(Set.of(), head.replicaPreference(), head.affineReplica());
                 if (replica.isEmpty()) {
                     if (!head.replicaPreference().isEmpty() && !pool.anyReady(head.replicaPreference())) {
                         // Every replica the tenant's route policy allowed is gone: end the task rather than let
                         // it block the queue behind it forever.
                         stranded.add(head);
-                        pool.queue().poll();
+                        pool.queue().take(entry);
                         continue;
                     }
                     break; // keep arrival order: the head waits for a slot on its allowed replicas
                 }
-                TaskRun run = pool.queue().poll().orElseThrow().item();
+                TaskRun run = head;
+                String tenant = run.spec().tenantId();
+                if (!runs.usage(tenant).tryStart(limits.runningShare(tenant))) {
+                    skipped = true; // another pool started this tenant's last allowed task meanwhile
+                    continue;
+                }
+                pool.queue().take(entry);
                 Replica r = replica.get();
                 r.acquire();
                 run.running(r);
                 pool.runningTasks().put(run.spec().taskId().toString(), run);
-                TenantUsage u = runs.usage(run.spec().tenantId());
-                u.queued.decrementAndGet();
-                u.running.incrementAndGet();
                 toStart.add(run);
+            }
+            if (skipped) {
+                heldBack = true;
             }
         }
         for (TaskRun run : stranded) {
@@ -181,6 +232,40 @@ public final class QueueDispatcher {
         for (TaskRun run : toStart) {
             executor.start(pool, run);
         }
+    }
+
+    /**
+     * Ends every waiting task of {@code tenant} on this instance with a {@code CANCELED} error naming the reason; its
+     * running tasks are left to finish (a disabled tenant, SCH-3).
+     *
+     * @return how many tasks were ended
+     */
+    public int cancelQueued(String tenant, String reason) {
+        int n = 0;
+        for (TaskRun run : runs.unfinished()) {
+            if (run.spec().tenantId().equals(tenant) && run.state() == io.sluice.core.task.TaskState.QUEUED) {
+                SluiceError err = SluiceError.of(ErrorCode.CANCELED, reason).withEngine(run.pool().engine().wire(), run.pool().id());
+                boolean queuedStill;
+                // Taken out of the queue under the pool lock, so it cannot start between this check and its end.
+                synchronized (run.pool()) {
+                    queuedStill = run.queueEntry() != null;
+                    if (queuedStill) {
+                        run.pool().queue().remove(run.queueEntry());
+                        run.queued(null);
+                        runs.usage(tenant).queued.decrementAndGet();
+                    }
+                }
+                if (queuedStill && termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.TENANT_DISABLED)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Whether the tenant of a flow may start one more task here (SCH-3). */
+    private boolean mayStart(FairQueue.FlowKey flow) {
+        return runs.usage(flow.tenant()).running() < limits.runningShare(flow.tenant());
     }
 
     void close() {

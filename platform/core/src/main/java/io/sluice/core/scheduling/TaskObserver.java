@@ -35,6 +35,8 @@ public interface TaskObserver {
         /** The task's pool was drained and the drain's deadline passed (POOL-3). */
         DRAINED,
         /** Another instance resolved this instance's tasks after its lease expired (REL-5). */
-        LEASE_LOST
+        LEASE_LOST,
+        /** An admin disabled the task's tenant while the task waited (SCH-3). */
+        TENANT_DISABLED
     }
 }

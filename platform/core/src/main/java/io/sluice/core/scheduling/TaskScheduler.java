@@ -48,6 +48,17 @@ public final class TaskScheduler implements AutoCloseable {
             ToDoubleFunction<String> tenantWeights,
             long retentionMs,
             OutcomeStore outcomes) {
+        this(config, adapters, tenantWeights, retentionMs, outcomes, TenantLimits.NONE);
+    }
+
+    /** @param limits this instance's share of each tenant's concurrency quotas (SCH-3) */
+    public TaskScheduler(
+            SluiceConfig config,
+            BiFunction<PoolConfig, ReplicaConfig, EngineAdapter> adapters,
+            ToDoubleFunction<String> tenantWeights,
+            long retentionMs,
+            OutcomeStore outcomes,
+            TenantLimits limits) {
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "sluice-scheduler-" + n.incrementAndGet());
@@ -58,24 +69,40 @@ public final class TaskScheduler implements AutoCloseable {
         this.pools = new PoolRegistry(config, adapters, tenantWeights);
         this.runs = new RunRegistry(retentionMs);
         // The parts free slots and learn of Ready replicas; each such event dispatches the pool's queue.
-        DispatchTrigger trigger = new DispatchTrigger();
+        DispatchTrigger trigger = new DispatchTrigger(this);
         this.termination = new TaskTermination(runs, outcomes, observers, trigger::dispatch);
         this.prober = new ReplicaProber(timers, trigger::dispatch);
         RunExecutor executor = new RunExecutor(termination, observers, trigger::dispatch, prober::reprobe);
-        this.dispatcher = new QueueDispatcher(runs, termination, executor, observers);
+        this.dispatcher = new QueueDispatcher(runs, termination, executor, observers, limits);
         trigger.target = dispatcher;
         this.watchdog = new Watchdog(pools, termination);
     }
 
     /** Late binding of the dispatcher, which is built after the parts that trigger it. */
     private static final class DispatchTrigger {
+        private final TaskScheduler scheduler;
         private volatile QueueDispatcher target;
+
+        DispatchTrigger(TaskScheduler scheduler) {
+            this.scheduler = scheduler;
+        }
 
         void dispatch(Pool pool) {
             QueueDispatcher d = target;
             if (d != null) {
                 d.dispatch(pool);
+                // A tenant's freed concurrency may let its tasks waiting in other pools start (SCH-3).
+                if (d.takeHeldBack()) {
+                    scheduler.redispatch();
+                }
             }
+        }
+    }
+
+    /** Dispatches every pool: after quotas changed, so tasks held back by a lowered limit start under a raised one. */
+    public void redispatch() {
+        for (Pool p : pools.pools()) {
+            dispatcher.dispatch(p);
         }
     }
 
