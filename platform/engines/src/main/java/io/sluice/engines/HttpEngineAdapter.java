@@ -61,10 +61,6 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2))
-                // Run the client's completions and body delivery on its selector thread: every stage downstream
-                // (frame parsing, the event log, the SSE write hand-off) is non-blocking, and a hand-off to a worker
-                // pool per received chunk cost a thread wake-up per token (ADR 0009).
-                .executor(Runnable::run)
                 .build();
     }
 
