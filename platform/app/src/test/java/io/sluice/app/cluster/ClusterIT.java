@@ -1,11 +1,11 @@
 package io.sluice.app.cluster;
 
+import io.sluice.app.testing.Processes;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -14,18 +14,12 @@ import io.sluice.app.testing.Sse;
 import io.sluice.devstack.DevIssuer;
 import io.sluice.devstack.EmbeddedDatabase;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -53,10 +47,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long LEASE_MS = 2_000;
     private static final String TENANT = "cluster-tenant";
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private Path work;
     private Path dataDir;
@@ -361,68 +353,16 @@ class ClusterIT {
     }
 
     private void startSimulator() throws Exception {
-        String jar = System.getProperty("test.engine-sim.jar");
-        Path ports = work.resolve("sim-ports.json");
-        String spec = "engine=llamacpp,port=0,model=dev-tiny,slots=16,tokens_per_s=20";
-        sim = new ProcessBuilder(List.of(java(), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof", "--instance", spec, "--instance", spec,
-                "--ports-file", ports.toString()))
-                .redirectErrorStream(true).redirectOutput(work.resolve("engine-sim.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(ports)) {
-            assertThat(sim.isAlive() && System.nanoTime() < deadline).as("the engine simulator starts").isTrue();
-            Thread.sleep(50);
-        }
-        JsonNode list = JSON.readTree(ports.toFile());
-        config = work.resolve("sluice.yaml");
-        Files.writeString(config, """
-                pools:
-                  - id: pool-a
-                    model: dev-tiny
-                    engine: llamacpp
-                    replicas:
-                      - {id: r0, url: "%s"}
-                      - {id: r1, url: "%s"}
-                """.formatted(list.get(0).path("url").asText(), list.get(1).path("url").asText()));
+        Processes.Simulator simulator = Processes.startSimulator(work, 16, 20);
+        sim = simulator.process();
+        config = simulator.config();
     }
 
     private Instance startApp(String name) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m"));
-        cmd.addAll(io.sluice.devstack.DevStack.APP_JVM_OPTIONS);
-        cmd.addAll(List.of("-jar", System.getProperty("test.app.jar")));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.put("QUARKUS_PROFILE", "dev");
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("SLUICE_CONFIG_FILE", config.toString());
-        env.put("SLUICE_INSTANCE_LEASE_MS", Long.toString(LEASE_MS));
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + dbPort + "/" + EmbeddedDatabase.DATABASE);
-        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:" + dbPort + "/" + EmbeddedDatabase.DATABASE);
-        env.put("QUARKUS_DATASOURCE_USERNAME", EmbeddedDatabase.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", EmbeddedDatabase.PASSWORD);
-        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuerUrl());
-        Path log = work.resolve("app-" + name + ".log");
-        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        apps.add(p);
-        String url = "http://127.0.0.1:" + port;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            assertThat(p.isAlive()).as("instance " + name + " runs; its log: " + log).isTrue();
-            assertThat(System.nanoTime()).as("instance " + name + " becomes ready; its log: " + log).isLessThan(deadline);
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return new Instance(name, p, url);
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
+        Processes.App app = Processes.startApp(work, name, config, dbPort, issuer.issuerUrl(),
+                Map.of("SLUICE_INSTANCE_LEASE_MS", Long.toString(LEASE_MS)));
+        apps.add(app.process());
+        return new Instance(name, app.process(), app.url());
     }
 
     private static void stopApp(Instance i) throws InterruptedException {
@@ -432,7 +372,4 @@ class ClusterIT {
         }
     }
 
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
 }

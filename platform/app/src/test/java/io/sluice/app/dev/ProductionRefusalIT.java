@@ -2,6 +2,7 @@ package io.sluice.app.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.app.testing.Processes;
 import io.sluice.devstack.DevIssuer;
 import io.sluice.devstack.EmbeddedDatabase;
 import java.nio.file.Files;
@@ -20,13 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 class ProductionRefusalIT {
 
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
-
     /** Starts the packaged app in the prod profile with {@code extraEnv}; returns its exit code and log. */
     private static Map.Entry<Integer, String> run(Path work, EmbeddedDatabase db, Map<String, String> extraEnv) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", System.getProperty("test.app.jar")));
+        List<String> cmd = new ArrayList<>(List.of(Processes.java(), "-Xmx256m", "-jar", System.getProperty("test.app.jar")));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_PROFILE", "prod");

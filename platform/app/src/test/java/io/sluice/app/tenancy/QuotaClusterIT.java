@@ -1,5 +1,7 @@
 package io.sluice.app.tenancy;
 
+import io.sluice.app.testing.Processes;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +15,6 @@ import io.sluice.app.testing.Contract;
 import io.sluice.devstack.DevIssuer;
 import io.sluice.devstack.EmbeddedDatabase;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -261,67 +262,17 @@ class QuotaClusterIT {
     }
 
     private void startSimulator() throws Exception {
-        String jar = System.getProperty("test.engine-sim.jar");
-        Path ports = work.resolve("sim-ports.json");
         // 20 tokens per second: a 20-token task holds its slot about a second, long enough to see who runs together
-        String spec = "engine=llamacpp,port=0,model=dev-tiny,slots=8,tokens_per_s=20";
-        sim = new ProcessBuilder(List.of(java(), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof", "--instance", spec, "--instance", spec,
-                        "--ports-file", ports.toString()))
-                .redirectErrorStream(true).redirectOutput(work.resolve("engine-sim.log").toFile()).start();
-        Await.until(Duration.ofSeconds(60), () -> Files.exists(ports) || !sim.isAlive(), "the engine simulator starts");
-        JsonNode list = JSON.readTree(ports.toFile());
-        simUrls.add(list.get(0).path("url").asText());
-        simUrls.add(list.get(1).path("url").asText());
-        config = work.resolve("sluice.yaml");
-        Files.writeString(config, """
-                pools:
-                  - id: pool-a
-                    model: dev-tiny
-                    engine: llamacpp
-                    replicas:
-                      - {id: r0, url: "%s"}
-                      - {id: r1, url: "%s"}
-                """.formatted(simUrls.get(0), simUrls.get(1)));
+        Processes.Simulator simulator = Processes.startSimulator(work, 8, 20);
+        sim = simulator.process();
+        simUrls.addAll(simulator.urls());
+        config = simulator.config();
     }
 
     private String startApp(String name) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m"));
-        cmd.addAll(io.sluice.devstack.DevStack.APP_JVM_OPTIONS);
-        cmd.addAll(List.of("-jar", System.getProperty("test.app.jar")));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.put("QUARKUS_PROFILE", "dev");
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("SLUICE_CONFIG_FILE", config.toString());
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + db.port() + "/" + EmbeddedDatabase.DATABASE);
-        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:" + db.port() + "/" + EmbeddedDatabase.DATABASE);
-        env.put("QUARKUS_DATASOURCE_USERNAME", EmbeddedDatabase.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", EmbeddedDatabase.PASSWORD);
-        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuerUrl());
-        Path log = work.resolve("app-" + name + ".log");
-        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        apps.add(p);
-        String url = "http://127.0.0.1:" + port;
-        Await.until(Duration.ofSeconds(90), () -> {
-            assertThat(p.isAlive()).as("instance " + name + " runs; its log: " + log).isTrue();
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, "instance " + name + " becomes ready; its log: " + log);
-        return url;
+        Processes.App app = Processes.startApp(work, name, config, db.port(), issuer.issuerUrl(), Map.of());
+        apps.add(app.process());
+        return app.url();
     }
 
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
 }
