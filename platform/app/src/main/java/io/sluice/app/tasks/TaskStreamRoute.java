@@ -88,8 +88,20 @@ public class TaskStreamRoute {
         @Inject
         jakarta.enterprise.inject.Instance<TaskStreamRoute> route;
 
+        private volatile TaskStreamRoute resolved;
+
         void install(@Observes Router router) {
-            router.get(PATH).handler(rc -> route.get().handle(rc));
+            router.get(PATH).handler(rc -> target().handle(rc));
+        }
+
+        /** Resolves the route's bean on the first stream request, then reuses it (no lookup per request). */
+        private TaskStreamRoute target() {
+            TaskStreamRoute r = resolved;
+            if (r == null) {
+                r = route.get();
+                resolved = r;
+            }
+            return r;
         }
     }
 

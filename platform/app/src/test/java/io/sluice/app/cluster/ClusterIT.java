@@ -76,18 +76,7 @@ class ClusterIT {
 
     @AfterAll
     void stop() throws IOException {
-        for (Process p : apps) {
-            p.destroyForcibly();
-        }
-        if (sim != null) {
-            sim.destroyForcibly();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Processes.stopAll(apps, sim, issuer, db);
     }
 
     // ------------------------------------------------------------------------------------------------ tests

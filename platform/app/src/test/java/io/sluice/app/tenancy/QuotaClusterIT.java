@@ -84,18 +84,7 @@ class QuotaClusterIT {
 
     @AfterAll
     void stop() throws IOException {
-        for (Process p : apps) {
-            p.destroyForcibly();
-        }
-        if (sim != null) {
-            sim.destroyForcibly();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Processes.stopAll(apps, sim, issuer, db);
     }
 
     @Test

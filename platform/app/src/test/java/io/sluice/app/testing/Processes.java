@@ -112,4 +112,21 @@ public final class Processes {
         }
         return new App(name, p, url);
     }
+
+    /** Stops what an integration test started, newest first; each argument may be null. */
+    public static void stopAll(List<Process> apps, Process simulator, io.sluice.devstack.DevIssuer issuer, EmbeddedDatabase db)
+            throws IOException {
+        for (Process p : apps) {
+            p.destroyForcibly();
+        }
+        if (simulator != null) {
+            simulator.destroyForcibly();
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
 }
