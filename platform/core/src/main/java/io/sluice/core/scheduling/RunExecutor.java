@@ -178,6 +178,7 @@ final class RunExecutor {
                 run.log().append(new TaskEvent.Metrics(m));
             }
             run.settleTokensOut(outcome.tokensOut());
+            run.engineOutcome(outcome);
             onEnd(outcome.tokensOut(), outcome.decodeMs());
         }
 

@@ -1,6 +1,7 @@
 package io.sluice.core.scheduling;
 
 import io.sluice.core.engine.Generation;
+import io.sluice.core.engine.GenerationOutcome;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.stream.EventLog;
 import io.sluice.core.stream.TaskEvent;
@@ -219,6 +220,21 @@ public final class TaskRun {
         if (engineCount > tokensOut) {
             tokensOut = engineCount;
         }
+    }
+
+    private volatile GenerationOutcome engineOutcome;
+
+    /**
+     * How the engine said the generation ended (its prompt token count and stop reason), or null when it ended
+     * otherwise (cancel, failure) or has not ended. Set before the terminal event is published, so a reader that
+     * sees {@code end} sees the outcome too; the OpenAI facade reports {@code usage} and {@code finish_reason} from it.
+     */
+    public GenerationOutcome engineOutcome() {
+        return engineOutcome;
+    }
+
+    void engineOutcome(GenerationOutcome outcome) {
+        engineOutcome = outcome;
     }
 
     int attempts() {
