@@ -97,6 +97,11 @@ public class CatalogRuntime {
         return s.resolve(spec, name -> !scheduler.pools().poolsServing(spec.withModelRef(name)).isEmpty());
     }
 
+    /** The catalog's {@code name:tag} refs and aliases as last read, in any lifecycle state. */
+    public Set<String> refs() {
+        return snapshot.refs();
+    }
+
     /** Reloads on a worker thread and resumes on the caller's context: a change is in force when it is answered. */
     Uni<Void> refreshNow() {
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();

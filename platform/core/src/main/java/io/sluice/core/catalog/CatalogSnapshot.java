@@ -48,6 +48,13 @@ public final class CatalogSnapshot {
         return byId.size();
     }
 
+    /** Every {@code name:tag} and alias this snapshot knows, in any state (listings filter them through {@link #resolve}). */
+    public Set<String> refs() {
+        Set<String> all = new java.util.TreeSet<>(byRef.keySet());
+        all.addAll(aliases.keySet());
+        return all;
+    }
+
     /**
      * The task with its {@code model_ref} replaced by the model name pools serve, or the task unchanged when the ref
      * is not in the catalog. {@code served} tells whether some pool serves a model name: an entry is served under
