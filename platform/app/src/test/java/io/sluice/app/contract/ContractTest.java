@@ -31,7 +31,8 @@ class ContractTest extends ApiTest {
             "getCapabilities",
             "createModel", "listModels", "getModel", "verifyModel", "changeModelState", "listModelTransitions", "listAliases", "getAlias",
             "putAlias", "rollbackAlias", "createArtifact", "getArtifact",
-            "listTenants", "getTenant", "putTenant", "getTenantQuotas", "putTenantQuotas", "listTenantIdentities", "mapTenantIdentity");
+            "listTenants", "getTenant", "putTenant", "getTenantQuotas", "putTenantQuotas", "listTenantIdentities", "mapTenantIdentity",
+            "createChatCompletion", "createCompletion", "listOpenAiModels");
 
     @Test
     @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")
