@@ -24,10 +24,10 @@ import io.sluice.core.scheduling.TaskScheduler;
 import io.sluice.core.task.TaskRequest;
 import io.sluice.core.task.TaskSpec;
 import io.sluice.core.task.TaskValidator;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -95,9 +95,15 @@ public class OpenAiRoute {
 
         private volatile OpenAiRoute resolved;
 
+        @Inject
+        SluiceAppConfig config;
+
         void install(@Observes Router router) {
-            router.post("/v1/chat/completions").handler(rc -> target().generate(rc, Kind.CHAT));
-            router.post("/v1/completions").handler(rc -> target().generate(rc, Kind.COMPLETION));
+            // Reads the body (up to the limit BodyLimit enforces) before the handler runs; a body BodyLimit already
+            // read is not read again.
+            BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes());
+            router.post("/v1/chat/completions").handler(body).handler(rc -> target().generate(rc, Kind.CHAT));
+            router.post("/v1/completions").handler(body).handler(rc -> target().generate(rc, Kind.COMPLETION));
             router.get("/v1/models").handler(rc -> target().models(rc));
         }
 
@@ -116,24 +122,11 @@ public class OpenAiRoute {
     void generate(RoutingContext rc, Kind kind) {
         String correlationId = rc.request().getHeader(CorrelationIds.HEADER);
         OpenAiErrors.Params params = kind == Kind.CHAT ? OpenAiErrors.Params.CHAT : OpenAiErrors.Params.COMPLETION;
-        // The body is read before anything asynchronous happens, so that none of it is missed.
-        Future<Buffer> body = rc.body().available() && rc.body().buffer() != null
-                ? Future.succeededFuture(rc.body().buffer())
-                : rc.request().body();
+        Buffer read = rc.body().buffer();
+        Buffer body = read == null ? Buffer.buffer() : read;
         QuarkusHttpUser.getSecurityIdentity(rc, null).subscribe().with(identity -> {
             try {
-                String tenant = authorise(identity);
-                body.onComplete(read -> {
-                    if (read.failed()) {
-                        fail(rc, read.cause(), correlationId, params);
-                        return;
-                    }
-                    try {
-                        submit(rc, kind, tenant, read.result(), correlationId);
-                    } catch (RuntimeException e) {
-                        fail(rc, e, correlationId, params);
-                    }
-                });
+                submit(rc, kind, authorise(identity), body, correlationId);
             } catch (RuntimeException e) {
                 fail(rc, e, correlationId, params);
             }
