@@ -24,6 +24,7 @@ import io.sluice.core.scheduling.TaskScheduler;
 import io.sluice.core.task.TaskRequest;
 import io.sluice.core.task.TaskSpec;
 import io.sluice.core.task.TaskValidator;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,6 +37,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
@@ -124,7 +126,7 @@ public class OpenAiRoute {
         OpenAiErrors.Params params = kind == Kind.CHAT ? OpenAiErrors.Params.CHAT : OpenAiErrors.Params.COMPLETION;
         Buffer read = rc.body().buffer();
         Buffer body = read == null ? Buffer.buffer() : read;
-        QuarkusHttpUser.getSecurityIdentity(rc, null).subscribe().with(identity -> {
+        identity(rc).subscribe().with(identity -> {
             try {
                 submit(rc, kind, authorise(identity), body, correlationId);
             } catch (RuntimeException e) {
@@ -188,17 +190,8 @@ public class OpenAiRoute {
         T value;
         try {
             value = json.readValue(body.getBytes(), type);
-        } catch (UnrecognizedPropertyException e) {
-            throw OpenAiRequests.invalid(e.getPropertyName(), "Unrecognized request argument supplied: " + e.getPropertyName());
-        } catch (MismatchedInputException e) {
-            String p = path(e);
-            throw OpenAiRequests.invalid(p, p == null ? "the request body must be a JSON object" : p + " has the wrong type");
-        } catch (JsonMappingException e) {
-            String p = path(e);
-            throw OpenAiRequests.invalid(p, (p == null ? "the request body" : p) + " is invalid");
         } catch (JsonProcessingException e) {
-            // No offsets or excerpts: they could echo prompt text (SEC-4).
-            throw OpenAiRequests.invalid("body", "the request body is not valid JSON (UTF-8)");
+            throw parseFailure(e);
         } catch (java.io.IOException e) {
             throw OpenAiRequests.invalid("body", "the request body could not be read");
         }
@@ -206,6 +199,27 @@ public class OpenAiRoute {
             throw OpenAiRequests.invalid("body", "the request body must be a JSON object");
         }
         return value;
+    }
+
+    private static SluiceException parseFailure(JsonProcessingException failure) {
+        // Malformed JSON inside a member surfaces as a mapping failure of that member: it is still malformed JSON.
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof com.fasterxml.jackson.core.JsonParseException) {
+                // No offsets or excerpts: they could echo prompt text (SEC-4).
+                return OpenAiRequests.invalid("body", "the request body is not valid JSON (UTF-8)");
+            }
+        }
+        if (failure instanceof UnrecognizedPropertyException e) {
+            return OpenAiRequests.invalid(e.getPropertyName(), "Unrecognized request argument supplied: " + e.getPropertyName());
+        }
+        if (failure instanceof JsonMappingException e) {
+            String p = path(e);
+            if (p == null) {
+                return OpenAiRequests.invalid("body", "the request body must be a JSON object");
+            }
+            return OpenAiRequests.invalid(p, p + (e instanceof MismatchedInputException ? " has the wrong type" : " is invalid"));
+        }
+        return OpenAiRequests.invalid("body", "the request body is not valid JSON (UTF-8)");
     }
 
     /** Dotted path of the offending member ({@code messages[0].role}); null for the body itself. */
@@ -228,7 +242,7 @@ public class OpenAiRoute {
 
     void models(RoutingContext rc) {
         String correlationId = rc.request().getHeader(CorrelationIds.HEADER);
-        QuarkusHttpUser.getSecurityIdentity(rc, null).subscribe().with(identity -> {
+        identity(rc).subscribe().with(identity -> {
             try {
                 String tenant = authorise(identity);
                 StringBuilder sb = new StringBuilder(256).append("{\"object\":\"list\",\"data\":[");
@@ -275,6 +289,17 @@ public class OpenAiRoute {
     }
 
     // ---------------------------------------------------------------------------------------- failures
+
+    /**
+     * The caller's identity, resolved now (authentication is lazy). A failed verification would otherwise also reach
+     * Quarkus's default failure handler, which answers a bare 401 challenge before the route can answer in OpenAI's
+     * shape; the route's own failure callback answers it instead.
+     */
+    private static Uni<SecurityIdentity> identity(RoutingContext rc) {
+        BiConsumer<RoutingContext, Throwable> answeredByTheRoute = (ctx, failure) -> {};
+        rc.put(QuarkusHttpUser.AUTH_FAILURE_HANDLER, answeredByTheRoute);
+        return QuarkusHttpUser.getSecurityIdentity(rc, null);
+    }
 
     private String authorise(SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous()) {

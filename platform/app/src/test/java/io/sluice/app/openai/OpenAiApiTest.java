@@ -181,7 +181,8 @@ class OpenAiApiTest extends ApiTest {
                 .statusCode(400).body("error.param", equalTo("tools")).body("error.message", containsString("tools"));
         given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT)).contentType(ContentType.JSON)
                 .body("{\"model\": \"dev-tiny\", \"messages\": [").post("/v1/chat/completions").then()
-                .statusCode(400).body("error.type", equalTo("invalid_request_error")).body("error.param", nullValue());
+                .statusCode(400).body("error.type", equalTo("invalid_request_error")).body("error.param", nullValue())
+                .body("error.message", containsString("not valid JSON"));
         given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT)).contentType(ContentType.JSON)
                 .body(Map.of("model", "dev-tiny")).post("/v1/chat/completions").then()
                 .statusCode(400).body("error.param", equalTo("messages"));
@@ -191,6 +192,11 @@ class OpenAiApiTest extends ApiTest {
                 .body("error.type", equalTo("authentication_error"))
                 .body("error.code", equalTo("invalid_api_key"));
         given().filter(Contract.NO_TOKEN).get("/v1/models").then().statusCode(401).body("error.code", equalTo("invalid_api_key"));
+        given().filter(Contract.NO_TOKEN).header("Authorization", "Bearer not-a-token").contentType(ContentType.JSON)
+                .body(chat("dev-tiny", "hi", 4)).post("/v1/chat/completions").then()
+                .statusCode(401)
+                .body("error.type", equalTo("authentication_error"))
+                .body("error.code", equalTo("invalid_api_key"));
     }
 
     @Test
