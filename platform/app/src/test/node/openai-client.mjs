@@ -3,7 +3,7 @@
 //   SLUICE_OPENAI_BASE_URL  http://127.0.0.1:<port>/v1
 //   SLUICE_TOKEN            a tenant's OIDC access token (the API key)
 //   SLUICE_LIMITED_TOKEN    a token of a tenant with an rps quota of 1 (burst 1)
-//   SLUICE_ZERO_TOKEN       a token of a tenant with an rps quota of 0 (every request 429)
+//   SLUICE_ZERO_TOKEN       a token of a tenant with a max_queued quota of 0 (every request 429, retry in 1 s)
 // Exits non-zero on the first failed assertion.
 import assert from 'node:assert/strict';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
@@ -174,6 +174,10 @@ await check('429 on every attempt: RateLimitError after the client\'s retries', 
   });
   assert.equal(attempts.length, 3, `one request and two retries: ${JSON.stringify(attempts)}`);
   assert.ok(attempts.every((a) => a.status === 429));
+  for (let i = 1; i < attempts.length; i++) {
+    const waited = attempts[i].sent - attempts[i - 1].received;
+    assert.ok(waited >= Number(attempts[i - 1].retryAfterMs) - 5, `retry ${i} waited ${waited} ms for ${attempts[i - 1].retryAfterMs}`);
+  }
 });
 
 console.log('all openai client checks passed');

@@ -56,7 +56,8 @@ final class ChatTemplate {
         for (int i = 0; i < content.size(); i++) {
             JsonNode part = content.get(i);
             if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                throw OpenAiRequests.invalid(at + "[" + i + "]", at + "[" + i + "] must be {\"type\":\"text\",\"text\":…}; other parts are not supported");
+                throw OpenAiRequests.invalid(at + "[" + i + "]",
+                        at + "[" + i + "] must be {\"type\":\"text\",\"text\":…}; other parts are not supported");
             }
             sb.append(part.get("text").textValue());
         }

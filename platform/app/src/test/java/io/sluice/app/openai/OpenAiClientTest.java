@@ -36,8 +36,11 @@ class OpenAiClientTest extends ApiTest {
             + "models list, and its AuthenticationError, NotFoundError, BadRequestError and RateLimitError with retry-after honoured")
     void officialClientWorksUnchanged() throws Exception {
         Await.until(Duration.ofSeconds(30), () -> quotas.instances() == 1, "this is the only live instance (quotas are not split)");
-        limit("ten-openai-node-limited", Map.of("rps", 1, "burst", 1));
-        limit("ten-openai-node-zero", Map.of("rps", 0));
+        limit("ten-openai-node-limited", Map.of("rps", 1, "burst", 1),
+                () -> Integer.valueOf(1).equals(quotas.limits("ten-openai-node-limited").rps()));
+        // max_queued 0 refuses every request with a one-second retry hint (rps 0 would hint a minute).
+        limit("ten-openai-node-zero", Map.of("max_queued", 0),
+                () -> Integer.valueOf(0).equals(quotas.limits("ten-openai-node-zero").maxQueued()));
 
         ProcessBuilder pb = new ProcessBuilder(List.of("node", SCRIPT.toAbsolutePath().toString())).redirectErrorStream(true);
         pb.directory(SCRIPT.getParent().toFile());
@@ -60,11 +63,10 @@ class OpenAiClientTest extends ApiTest {
         assertThat(log).contains("all openai client checks passed");
     }
 
-    private void limit(String tenant, Map<String, Object> quota) {
+    private void limit(String tenant, Map<String, Object> quota, java.util.function.BooleanSupplier inForce) {
         asAdmin().contentType(ContentType.JSON).body(Map.of()).put("/v1/tenants/" + tenant).then()
                 .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.equalTo(200), org.hamcrest.Matchers.equalTo(201)));
         asAdmin().contentType(ContentType.JSON).body(quota).put("/v1/tenants/" + tenant + "/quotas").then().statusCode(200);
-        Integer rps = (Integer) quota.get("rps");
-        Await.until(Duration.ofSeconds(5), () -> rps.equals(quotas.limits(tenant).rps()), "the quota of " + tenant + " is in force");
+        Await.until(Duration.ofSeconds(5), inForce, "the quota of " + tenant + " is in force");
     }
 }
