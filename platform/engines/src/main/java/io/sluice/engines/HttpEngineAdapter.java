@@ -79,6 +79,8 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     private final String authorization;
     private final String host;
     private final int port;
+    /** The base URL's path, ending with a slash; request paths are appended to it. */
+    private final String basePath;
     private final boolean ssl;
 
     HttpEngineAdapter(URI base, EngineOptions options, Vertx vertx) {
@@ -87,6 +89,7 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         this.authorization = this.options.apiKey() == null ? null : "Bearer " + this.options.apiKey();
         this.ssl = "https".equalsIgnoreCase(this.base.getScheme());
         this.host = this.base.getHost();
+        this.basePath = this.base.getRawPath() == null || this.base.getRawPath().isEmpty() ? "/" : this.base.getRawPath();
         this.port = this.base.getPort() > 0 ? this.base.getPort() : (ssl ? 443 : 80);
         HttpClientOptions http = new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
@@ -117,7 +120,7 @@ abstract class HttpEngineAdapter implements EngineAdapter {
                 .setHost(host)
                 .setPort(port)
                 .setSsl(ssl)
-                .setURI(uri(path).getRawPath());
+                .setURI(basePath + (path.startsWith("/") ? path.substring(1) : path));
         if (authorization != null) {
             o.putHeader(HttpHeaders.AUTHORIZATION, authorization);
         }
