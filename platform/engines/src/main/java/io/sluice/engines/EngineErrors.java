@@ -3,11 +3,12 @@ package io.sluice.engines;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.core.engine.EngineException;
 import io.sluice.core.error.ErrorCode;
+import io.vertx.core.http.HttpClosedException;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpTimeoutException;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Turns what an engine answered into one typed {@link EngineException}, the same way for every protocol.
@@ -134,11 +135,11 @@ final class EngineErrors {
             return ee;
         }
         String reason;
-        if (cause instanceof HttpTimeoutException) {
+        if (cause instanceof TimeoutException) {
             reason = "did not answer in time";
         } else if (cause instanceof ConnectException) {
             reason = "refused the connection";
-        } else if (cause instanceof IOException) {
+        } else if (cause instanceof IOException || cause instanceof HttpClosedException) {
             // Typically "EOF reached while reading" or "connection reset": the engine died or dropped us.
             reason = "closed the connection";
         } else {

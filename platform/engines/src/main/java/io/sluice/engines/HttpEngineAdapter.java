@@ -2,37 +2,49 @@ package io.sluice.engines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
 import io.sluice.core.engine.EngineAdapter;
 import io.sluice.core.engine.EngineException;
 import io.sluice.core.engine.Generation;
 import io.sluice.core.engine.GenerationListener;
 import io.sluice.core.error.ErrorCode;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Shared plumbing of the HTTP engine adapters: one {@link HttpClient} per replica (HTTP/1.1, so that aborting
- * a stream closes its connection and the engine frees the slot), the replica's credential on every request,
- * JSON helpers, a server-sent-events reader that hands each event's data to the protocol's frame parser,
- * an idle timeout on streams, and the error mapping of {@link EngineErrors}.
+ * Shared plumbing of the HTTP engine adapters: one Vert.x {@link HttpClient} per replica (HTTP/1.1 with
+ * keep-alive, so consecutive generations reuse a connection; aborting a stream resets its connection and the
+ * engine frees the slot), the replica's credential on every request, JSON helpers, a server-sent-events
+ * reader that hands each event's data to the protocol's frame parser, an idle timeout on streams, and the
+ * error mapping of {@link EngineErrors}.
+ *
+ * <p>Threads: every callback of one generation (bytes, frames, the listener) runs on the event loop of
+ * the connection that carries it; nothing here blocks. ADR 0017 explains why this replaced the JDK client.
  *
  * <p>Retries: probe GETs are retried once when the connection could not be made (a replica restarting
  * answers the second attempt); a generation is never retried here, because the scheduler decides whether it
@@ -43,6 +55,16 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     /** Longest SSE line accepted; a larger one is a broken or hostile engine, not a token. */
     static final int MAX_LINE_CHARS = 1 << 20;
+    /** Most of an error body kept for the message; the rest is read and dropped. */
+    static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+    /**
+     * How long an idle pooled connection is kept. Below the 5 s keep-alive of llama.cpp's and uvicorn's
+     * servers, so Sluice closes an idle connection before the engine does and never sends a generation on a
+     * connection the engine is closing.
+     */
+    static final int KEEP_ALIVE_SECONDS = 3;
+    /** Connections per replica; above any slot count an engine reports, so the pool never queues a stream. */
+    static final int MAX_CONNECTIONS = 4096;
 
     // One daemon timer for every adapter: idle checks are rare and cheap.
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -54,14 +76,30 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     final URI base;
     final HttpClient client;
     final EngineOptions options;
+    private final String authorization;
+    private final String host;
+    private final int port;
+    /** The base URL's path, ending with a slash; request paths are appended to it. */
+    private final String basePath;
+    private final boolean ssl;
 
-    HttpEngineAdapter(URI base, EngineOptions options) {
+    HttpEngineAdapter(URI base, EngineOptions options, Vertx vertx) {
         this.base = base.toString().endsWith("/") ? base : URI.create(base + "/");
         this.options = options == null ? EngineOptions.DEFAULTS : options;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        this.authorization = this.options.apiKey() == null ? null : "Bearer " + this.options.apiKey();
+        this.ssl = "https".equalsIgnoreCase(this.base.getScheme());
+        this.host = this.base.getHost();
+        this.basePath = this.base.getRawPath() == null || this.base.getRawPath().isEmpty() ? "/" : this.base.getRawPath();
+        this.port = this.base.getPort() > 0 ? this.base.getPort() : (ssl ? 443 : 80);
+        HttpClientOptions http = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
+                .setConnectTimeout(2_000)
+                .setSsl(ssl)
+                .setVerifyHost(ssl)
+                .setName("sluice-engine-" + host + "-" + port);
+        this.client = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
     }
 
     /** Engine name used in error messages, e.g. "llama.cpp". */
@@ -76,12 +114,17 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         return base.resolve(path.startsWith("/") ? path.substring(1) : path);
     }
 
-    HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
-        if (options.apiKey() != null) {
-            b.header("Authorization", "Bearer " + options.apiKey());
+    private RequestOptions request(HttpMethod method, String path) {
+        RequestOptions o = new RequestOptions()
+                .setMethod(method)
+                .setHost(host)
+                .setPort(port)
+                .setSsl(ssl)
+                .setURI(basePath + (path.startsWith("/") ? path.substring(1) : path));
+        if (authorization != null) {
+            o.putHeader(HttpHeaders.AUTHORIZATION, authorization);
         }
-        return b;
+        return o;
     }
 
     /**
@@ -92,27 +135,38 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         return EngineErrors.forStatus(engineName(), what, status, body);
     }
 
-    private CompletableFuture<HttpResponse<String>> getWithRetry(String path, boolean retry) {
-        HttpRequest req = request(path).timeout(PROBE_TIMEOUT).GET().build();
-        return client.sendAsync(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                .handle((resp, err) -> {
-                    if (err == null) {
-                        return CompletableFuture.completedFuture(resp);
+    /** A GET's status and body (the body cut at {@link #MAX_ERROR_BODY_BYTES} when it is not 2xx). */
+    record Answer(int status, String body) {}
+
+    private CompletableFuture<Answer> getWithRetry(String path, boolean retry) {
+        CompletableFuture<Answer> result = new CompletableFuture<>();
+        RequestOptions o = request(HttpMethod.GET, path).setTimeout(PROBE_TIMEOUT.toMillis());
+        client.request(o)
+                .compose(HttpClientRequest::send)
+                .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(), body.toString(StandardCharsets.UTF_8))))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        result.complete(ar.result());
+                    } else if (retry && ar.cause() instanceof ConnectException) {
+                        getWithRetry(path, false).whenComplete((a, e) -> {
+                            if (e != null) {
+                                result.completeExceptionally(e);
+                            } else {
+                                result.complete(a);
+                            }
+                        });
+                    } else {
+                        result.completeExceptionally(EngineErrors.transport(engineName(), path, ar.cause()));
                     }
-                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                    if (retry && cause instanceof ConnectException) {
-                        return getWithRetry(path, false);
-                    }
-                    return CompletableFuture.<HttpResponse<String>>failedFuture(EngineErrors.transport(engineName(), path, err));
-                })
-                .thenCompose(f -> f);
+                });
+        return result;
     }
 
     /** GETs a JSON document; a non-2xx status fails with the mapped error (503: POOL_UNREADY). */
     CompletableFuture<JsonNode> getJson(String path) {
         return getWithRetry(path, true).thenApply(resp -> {
-            if (resp.statusCode() / 100 != 2) {
-                throw httpError(path, resp.statusCode(), resp.body());
+            if (resp.status() / 100 != 2) {
+                throw httpError(path, resp.status(), resp.body());
             }
             try {
                 String body = resp.body();
@@ -126,11 +180,16 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     /** GETs a path and only checks its status. */
     CompletableFuture<Void> getOk(String path) {
         return getWithRetry(path, true).thenApply(resp -> {
-            if (resp.statusCode() / 100 != 2) {
-                throw httpError(path, resp.statusCode(), resp.body());
+            if (resp.status() / 100 != 2) {
+                throw httpError(path, resp.status(), resp.body());
             }
             return null;
         });
+    }
+
+    @Override
+    public void close() {
+        client.close();
     }
 
     static String json(Object o) {
@@ -181,111 +240,179 @@ abstract class HttpEngineAdapter implements EngineAdapter {
 
     /**
      * POSTs {@code body} and reads the answer as server-sent events. Exactly one of onEnd/onError reaches the
-     * listener unless {@link Generation#cancel()} is called first; either way the HTTP request is aborted
-     * once the outcome is known, so the engine frees its slot.
+     * listener unless {@link Generation#cancel()} is called first. A cancel or a failure resets the
+     * connection, so the engine frees its slot at once; a stream that ended with its final frame and the
+     * response's end leaves the connection in the pool for the next generation.
      */
     Generation streamSse(String path, String body, FrameParser parser, GenerationListener listener) {
-        HttpRequest req = request(path)
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build();
-        SseSubscriber sub = new SseSubscriber(parser, listener);
-        CompletableFuture<HttpResponse<String>> f = client.sendAsync(req, info -> {
-            if (info.statusCode() != 200) {
-                return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        SseStream stream = new SseStream(path, parser, listener);
+        RequestOptions o = request(HttpMethod.POST, path)
+                .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .putHeader(HttpHeaders.ACCEPT, TEXT_EVENT_STREAM);
+        Buffer payload = Buffer.buffer(body);
+        client.request(o).onComplete(ar -> {
+            if (ar.failed()) {
+                stream.fail(EngineErrors.transport(engineName(), path, ar.cause()));
+                return;
             }
-            // Our own line splitting: the JDK's line subscriber replaces bytes that are not UTF-8 with U+FFFD,
-            // which would pass a broken engine's bytes on to the client as text.
-            return HttpResponse.BodySubscribers.fromSubscriber(sub, s -> (String) null);
-        });
-        sub.request = f;
-        f.whenComplete((resp, err) -> {
-            if (err != null) {
-                sub.fail(EngineErrors.transport(engineName(), path, err));
-            } else if (resp.statusCode() != 200) {
-                sub.fail(httpError(path, resp.statusCode(), resp.body()));
+            HttpClientRequest req = ar.result();
+            if (!stream.attach(req)) {
+                return;
             }
+            req.send(payload).onComplete(rar -> {
+                if (rar.failed()) {
+                    stream.fail(EngineErrors.transport(engineName(), path, rar.cause()));
+                } else {
+                    stream.onResponse(rar.result());
+                }
+            });
         });
-        sub.armIdleTimer(options.streamIdleTimeout());
-        return sub::cancel;
+        stream.armIdleTimer(options.streamIdleTimeout());
+        return stream::cancel;
     }
+
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    private static final CharSequence TEXT_EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
 
     /**
      * Splits the body into lines (LF or CRLF), decodes each strictly as UTF-8, and reads them as SSE events;
-     * only {@code data:} fields matter to the engines we speak to.
+     * only {@code data:} fields matter to the engines we speak to. Its methods run on the connection's event
+     * loop, except {@link #cancel()} and the idle check, which may run anywhere and only reset the request.
      */
-    private final class SseSubscriber implements Flow.Subscriber<List<ByteBuffer>> {
+    private final class SseStream {
+        private final String path;
         private final FrameParser parser;
         private final GenerationListener listener;
         private final AtomicBoolean finished = new AtomicBoolean();
         private final StringBuilder data = new StringBuilder();
-        private volatile Flow.Subscription subscription;
-        private volatile CompletableFuture<?> request;
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        private volatile HttpClientRequest request;
         private volatile boolean canceled;
         private volatile long lastActivityNanos = System.nanoTime();
         private volatile ScheduledFuture<?> idleTimer;
+        /** The final frame arrived; the rest of the response is drained so the connection can be reused. */
+        private boolean done;
         private boolean started;
         private boolean hasData;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        private byte[] line = new byte[256];
+        private int lineLength;
 
-        SseSubscriber(FrameParser parser, GenerationListener listener) {
+        SseStream(String path, FrameParser parser, GenerationListener listener) {
+            this.path = path;
             this.parser = parser;
             this.listener = listener;
         }
 
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            this.subscription = s;
+        /** Remembers the request so that a cancel can reset it; false (after resetting it) when already over. */
+        boolean attach(HttpClientRequest req) {
+            this.request = req;
             if (canceled || finished.get()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
+                req.reset();
+                return false;
             }
+            return true;
         }
 
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
+        void onResponse(HttpClientResponse resp) {
+            if (canceled || finished.get()) {
+                request.reset();
+                return;
+            }
+            if (resp.statusCode() != 200) {
+                readErrorBody(resp);
+                return;
+            }
+            resp.exceptionHandler(e -> fail(EngineErrors.transport(engineName(), "stream", e)));
+            resp.endHandler(v -> onComplete());
+            resp.handler(this::onBytes);
+        }
+
+        private void readErrorBody(HttpClientResponse resp) {
+            int status = resp.statusCode();
+            Buffer body = Buffer.buffer();
+            resp.exceptionHandler(e -> fail(httpError(path, status, body.toString(StandardCharsets.UTF_8))));
+            resp.handler(b -> {
+                if (body.length() < MAX_ERROR_BODY_BYTES) {
+                    body.appendBuffer(b, 0, Math.min(b.length(), MAX_ERROR_BODY_BYTES - body.length()));
+                }
+            });
+            resp.endHandler(v -> fail(httpError(path, status, body.toString(StandardCharsets.UTF_8))));
+        }
+
+        private void onBytes(Buffer buffer) {
             lastActivityNanos = System.nanoTime();
-            if (finished.get() || canceled) {
+            if (done || finished.get() || canceled) {
                 return;
             }
             if (!started) {
                 started = true;
                 listener.onStarted();
             }
-            for (ByteBuffer b : buffers) {
-                while (b.hasRemaining()) {
-                    byte c = b.get();
-                    if (c == '\n') {
-                        if (!endOfLine()) {
-                            return;
-                        }
-                    } else {
-                        line.write(c);
-                        if (line.size() > MAX_LINE_CHARS) {
-                            fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent an oversized stream line"));
-                            return;
-                        }
-                    }
+            ByteBuf bytes = buffer.getByteBuf();
+            int from = bytes.readerIndex();
+            int to = bytes.writerIndex();
+            while (from < to) {
+                int lf = bytes.indexOf(from, to, (byte) '\n');
+                int end = lf < 0 ? to : lf;
+                if (!append(bytes, from, end - from)) {
+                    return;
                 }
+                if (lf < 0) {
+                    return;
+                }
+                if (!endOfLine()) {
+                    return;
+                }
+                from = lf + 1;
             }
+        }
+
+        private boolean append(ByteBuf bytes, int index, int length) {
+            if (length == 0) {
+                return true;
+            }
+            int needed = lineLength + length;
+            if (needed > MAX_LINE_CHARS) {
+                fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent an oversized stream line"));
+                return false;
+            }
+            if (needed > line.length) {
+                line = Arrays.copyOf(line, Math.max(needed, line.length * 2));
+            }
+            bytes.getBytes(index, line, lineLength, length);
+            lineLength = needed;
+            return true;
         }
 
         /** Decodes and handles the buffered line; false once the stream has finished. */
         private boolean endOfLine() {
-            byte[] bytes = line.toByteArray();
-            line.reset();
-            int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+            int n = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+            lineLength = 0;
             String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, n)).toString();
-            } catch (CharacterCodingException e) {
-                fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent stream bytes that are not UTF-8"));
-                return false;
+            if (isAscii(line, n)) {
+                // The common case (engines escape non-ASCII in JSON or send plain ASCII); no decoder needed.
+                text = new String(line, 0, n, StandardCharsets.ISO_8859_1);
+            } else {
+                try {
+                    text = utf8.reset().decode(ByteBuffer.wrap(line, 0, n)).toString();
+                } catch (CharacterCodingException e) {
+                    fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent stream bytes that are not UTF-8"));
+                    return false;
+                }
             }
             onLine(text);
-            return !finished.get() && !canceled;
+            return !done && !finished.get() && !canceled;
+        }
+
+        private static boolean isAscii(byte[] b, int n) {
+            for (int i = 0; i < n; i++) {
+                if (b[i] < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void onLine(String line) {
@@ -294,14 +421,11 @@ abstract class HttpEngineAdapter implements EngineAdapter {
                 return;
             }
             if (line.startsWith("data:")) {
-                String v = line.substring(5);
-                if (v.startsWith(" ")) {
-                    v = v.substring(1);
-                }
+                int from = line.length() > 5 && line.charAt(5) == ' ' ? 6 : 5;
                 if (hasData) {
                     data.append('\n');
                 }
-                data.append(v);
+                data.append(line, from, line.length());
                 hasData = true;
                 if (data.length() > MAX_LINE_CHARS) {
                     fail(new EngineException(ErrorCode.WORKER_RESET, engineName() + " sent an oversized stream event"));
@@ -319,10 +443,10 @@ abstract class HttpEngineAdapter implements EngineAdapter {
             hasData = false;
             try {
                 if (parser.onData(payload, listener) == FrameResult.DONE) {
-                    if (finished.compareAndSet(false, true)) {
-                        // The end was already reported by the parser; close so the connection is not kept.
-                        abort();
-                    }
+                    // The parser reported the end. What follows (the response's end, or a [DONE] line) is read
+                    // and dropped, so the connection goes back to the pool; the idle timer still bounds it.
+                    done = true;
+                    finished.set(true);
                 }
             } catch (EngineException e) {
                 fail(e);
@@ -332,21 +456,26 @@ abstract class HttpEngineAdapter implements EngineAdapter {
             }
         }
 
-        @Override
-        public void onError(Throwable t) {
-            fail(EngineErrors.transport(engineName(), "stream", t));
-        }
-
-        @Override
-        public void onComplete() {
+        private void onComplete() {
+            if (done) {
+                stopIdleTimer();
+                return;
+            }
             if (finished.get() || canceled) {
                 return;
             }
             // A last line or event without its terminator still counts: some servers close right after the data.
-            if (line.size() > 0 && !endOfLine()) {
+            if (lineLength > 0 && !endOfLine()) {
+                if (done) {
+                    stopIdleTimer();
+                }
                 return;
             }
             dispatch();
+            if (done) {
+                stopIdleTimer();
+                return;
+            }
             if (finished.get() || canceled) {
                 return;
             }
@@ -403,11 +532,16 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         }
 
         private void checkIdle(long idleNanos) {
-            if (finished.get() || canceled) {
+            if (canceled) {
                 return;
             }
             long silent = System.nanoTime() - lastActivityNanos;
             if (silent >= idleNanos) {
+                if (finished.get()) {
+                    // Ended with its final frame, but the engine never closed the response: free the connection.
+                    abort();
+                    return;
+                }
                 fail(new EngineException(ErrorCode.DECODE_TIMEOUT, engineName() + " sent nothing for "
                         + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms; request aborted"));
             } else {
@@ -422,16 +556,12 @@ abstract class HttpEngineAdapter implements EngineAdapter {
             }
         }
 
-        /** Closes the HTTP exchange: the connection goes away and the engine frees the slot. */
+        /** Resets the HTTP exchange: the connection is closed and the engine frees the slot. */
         private void abort() {
             stopIdleTimer();
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-            CompletableFuture<?> r = request;
+            HttpClientRequest r = request;
             if (r != null) {
-                r.cancel(true);
+                r.reset();
             }
         }
 

@@ -10,6 +10,7 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,12 +31,8 @@ import java.util.regex.Pattern;
 public final class LlamaCppAdapter extends HttpEngineAdapter {
     private static final Pattern DIGEST = Pattern.compile("([0-9a-f]{64})");
 
-    public LlamaCppAdapter(URI base) {
-        this(base, EngineOptions.DEFAULTS);
-    }
-
-    public LlamaCppAdapter(URI base, EngineOptions options) {
-        super(base, options);
+    public LlamaCppAdapter(URI base, EngineOptions options, Vertx vertx) {
+        super(base, options, vertx);
     }
 
     @Override

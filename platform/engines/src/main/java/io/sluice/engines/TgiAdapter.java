@@ -10,6 +10,7 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,8 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code details.generated_tokens}. The stream then closes; there is no terminator frame.
  */
 public final class TgiAdapter extends HttpEngineAdapter {
-    public TgiAdapter(URI base, EngineOptions options) {
-        super(base, options);
+    public TgiAdapter(URI base, EngineOptions options, Vertx vertx) {
+        super(base, options, vertx);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +36,8 @@ public final class TritonAdapter extends HttpEngineAdapter {
     private volatile boolean tensorDialect;
     private volatile String seedInput;
 
-    public TritonAdapter(URI base, String model, EngineOptions options) {
-        super(base, options);
+    public TritonAdapter(URI base, String model, EngineOptions options, Vertx vertx) {
+        super(base, options, vertx);
         this.model = model;
         this.modelPath = "/v2/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20");
     }

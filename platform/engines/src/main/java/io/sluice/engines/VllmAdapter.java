@@ -10,6 +10,7 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ import java.util.concurrent.CompletableFuture;
 public final class VllmAdapter extends HttpEngineAdapter {
     private final String model;
 
-    public VllmAdapter(URI base, String model, EngineOptions options) {
-        super(base, options);
+    public VllmAdapter(URI base, String model, EngineOptions options, Vertx vertx) {
+        super(base, options, vertx);
         this.model = model;
     }
 

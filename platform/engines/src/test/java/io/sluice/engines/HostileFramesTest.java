@@ -49,7 +49,7 @@ class HostileFramesTest {
 
     private SimSupport.Recorder run() {
         EngineAdapter adapter = EngineAdapters.create(EngineKind.LLAMACPP,
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "m", EngineOptions.DEFAULTS);
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "m", EngineOptions.DEFAULTS, SimSupport.VERTX);
         SimSupport.Recorder r = new SimSupport.Recorder();
         adapter.generate(SimSupport.request("x", 5, 1), r);
         return r;

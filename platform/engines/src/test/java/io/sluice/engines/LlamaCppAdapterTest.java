@@ -31,7 +31,7 @@ class LlamaCppAdapterTest {
     @BeforeEach
     void start() {
         sim = EngineSimulator.start(InstanceSpec.of(EngineKind.LLAMACPP).withPort(0).withTokensPerSecond(500).withSlots(2));
-        adapter = new LlamaCppAdapter(sim.url());
+        adapter = new LlamaCppAdapter(sim.url(), EngineOptions.DEFAULTS, SimSupport.VERTX);
     }
 
     @AfterEach
@@ -86,7 +86,7 @@ class LlamaCppAdapterTest {
     void cancelFreesSlot() throws Exception {
         sim.close();
         sim = EngineSimulator.start(InstanceSpec.of(EngineKind.LLAMACPP).withPort(0).withTokensPerSecond(20).withSlots(1));
-        adapter = new LlamaCppAdapter(sim.url());
+        adapter = new LlamaCppAdapter(sim.url(), EngineOptions.DEFAULTS, SimSupport.VERTX);
         Recorder r = new Recorder();
         Generation g = adapter.generate(new GenerationRequest(UUID.randomUUID(), "dev-tiny", "Hello", 500, 1, null), r);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -123,10 +123,10 @@ class LlamaCppAdapterTest {
     void readiness() throws Exception {
         sim.close();
         sim = EngineSimulator.start(InstanceSpec.of(EngineKind.LLAMACPP).withPort(0).withLoadMs(60_000));
-        adapter = new LlamaCppAdapter(sim.url());
+        adapter = new LlamaCppAdapter(sim.url(), EngineOptions.DEFAULTS, SimSupport.VERTX);
         assertThat(adapter.probe()).failsWithin(5, TimeUnit.SECONDS).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POOL_UNREADY));
-        LlamaCppAdapter dead = new LlamaCppAdapter(java.net.URI.create("http://127.0.0.1:9"));
+        LlamaCppAdapter dead = new LlamaCppAdapter(java.net.URI.create("http://127.0.0.1:9"), EngineOptions.DEFAULTS, SimSupport.VERTX);
         assertThat(dead.probe()).failsWithin(5, TimeUnit.SECONDS).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.WORKER_RESET));
     }

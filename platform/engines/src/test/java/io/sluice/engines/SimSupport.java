@@ -8,6 +8,7 @@ import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.task.EngineKind;
 import io.sluice.enginesim.EngineSimulator;
 import io.sluice.enginesim.InstanceSpec;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -19,6 +20,8 @@ import java.util.function.BooleanSupplier;
 /** Shared helpers: simulator instances per engine, a recording listener, bounded waits. */
 final class SimSupport {
     static final Duration WAIT = Duration.ofSeconds(15);
+    /** One event-loop group for every adapter of the test run, as the application shares its own. */
+    static final Vertx VERTX = Vertx.vertx();
 
     private SimSupport() {}
 
@@ -36,7 +39,7 @@ final class SimSupport {
     }
 
     static EngineAdapter adapter(EngineKind kind, EngineSimulator sim, EngineOptions options) {
-        return EngineAdapters.create(kind, sim.url(), sim.model(), options);
+        return EngineAdapters.create(kind, sim.url(), sim.model(), options, VERTX);
     }
 
     static GenerationRequest request(String prompt, int maxTokens, long seed) {

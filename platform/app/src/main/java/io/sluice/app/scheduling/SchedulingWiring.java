@@ -16,6 +16,7 @@ import io.sluice.core.scheduling.OutcomeStore;
 import io.sluice.core.scheduling.TaskObserver;
 import io.sluice.core.scheduling.TaskScheduler;
 import io.sluice.engines.EngineAdapters;
+import io.sluice.engines.EngineOptions;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import jakarta.annotation.Priority;
@@ -52,9 +53,10 @@ public class SchedulingWiring {
     @Produces
     @Singleton
     TaskScheduler scheduler(SluiceConfig sluiceConfig, TenantDirectory tenants, QuotaBook quotas, SluiceAppConfig config,
-            OutcomeStore outcomes, Instance<TaskObserver> observers) {
+            OutcomeStore outcomes, Instance<TaskObserver> observers, Vertx vertx) {
         TaskScheduler scheduler = new TaskScheduler(sluiceConfig,
-                (pool, replica) -> EngineAdapters.create(pool.engine(), URI.create(replica.url()), pool.model(), replica.apiKey()),
+                (pool, replica) -> EngineAdapters.create(pool.engine(), URI.create(replica.url()), pool.model(),
+                        EngineOptions.DEFAULTS.withApiKey(replica.apiKey()), vertx),
                 tenants::weightOf, config.tasks().retentionMs(), outcomes, quotas);
         for (TaskObserver o : observers) {
             scheduler.addObserver(o);

@@ -115,6 +115,7 @@ public final class TaskScheduler implements AutoCloseable {
         prober.start(pools);
         timers.scheduleWithFixedDelay(watchdog::tick, WATCHDOG_TICK_MS, WATCHDOG_TICK_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(() -> runs.evictExpired(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(() -> runs.sweepExpired(System.nanoTime()), 60, 60, TimeUnit.SECONDS);
     }
 
     public PoolRegistry pools() {

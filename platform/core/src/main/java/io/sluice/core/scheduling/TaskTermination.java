@@ -77,6 +77,7 @@ final class TaskTermination {
         TaskState state = err == null ? TaskState.SUCCEEDED : err.code() == ErrorCode.CANCELED ? TaskState.CANCELED : TaskState.FAILED;
         run.ended(state, err);
         run.log().publishTerminal(event, outcome.eventId());
+        runs.ended(run);
         observers.each(o -> o.onTerminal(run, event, reason));
     }
 }

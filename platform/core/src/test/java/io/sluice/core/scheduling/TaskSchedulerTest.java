@@ -170,4 +170,32 @@ class TaskSchedulerTest {
         assertThat(scheduler.runs().usage("t").queued()).isZero();
         assertThat(scheduler.runs().usage("t").running()).isZero();
     }
+
+    @Test
+    @DisplayName("ended tasks are forgotten once their retention passed, oldest first; running ones are kept")
+    void endedRunsExpireInOrder() throws Exception {
+        start("reject", 4);
+        TaskRun a = submit("interactive");
+        TaskRun b = submit("interactive");
+        TaskRun running = submit("interactive");
+        complete(a);
+        Await.until(Duration.ofSeconds(30), () -> a.terminalEvent().isPresent(), "task a ended");
+        complete(b);
+        Await.until(Duration.ofSeconds(30), () -> b.terminalEvent().isPresent(), "task b ended");
+        long aEnded = a.log().closedAtNanos();
+        long bEnded = b.log().closedAtNanos();
+        long retention = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(60_000);
+
+        scheduler.runs().evictExpired(aEnded + retention);
+        assertThat(scheduler.runs().find(a.spec().taskId())).as("a's retention has not passed yet").isPresent();
+
+        scheduler.runs().evictExpired(aEnded + retention + 1);
+        assertThat(scheduler.runs().find(a.spec().taskId())).as("a expired").isEmpty();
+        assertThat(scheduler.runs().find(b.spec().taskId()).isPresent()).as("b kept unless its own retention passed")
+                .isEqualTo(bEnded > aEnded);
+
+        scheduler.runs().evictExpired(Math.max(aEnded, bEnded) + 10 * retention);
+        assertThat(scheduler.runs().find(b.spec().taskId())).isEmpty();
+        assertThat(scheduler.runs().find(running.spec().taskId())).as("a running task never expires").isPresent();
+    }
 }
