@@ -118,10 +118,14 @@ class StreamTest extends ApiTest {
     }
 
     @Test
-    @DisplayName("a stream refused before it starts answers the contract's typed error: 401, 403, 400 and 404")
+    @DisplayName("a stream refused before it starts answers the contract's typed error: 401 (no token, a bad token), 403, 400 and 404")
     void refusedStreamsAnswerTypedErrors() {
         String id = submit(TENANT, task("dev-tiny"));
         io.restassured.RestAssured.given().filter(Contract.NO_TOKEN).get("/v1/tasks/" + id + "/stream")
+                .then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"))
+                .body("code", org.hamcrest.Matchers.equalTo("UNAUTHENTICATED"));
+        io.restassured.RestAssured.given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer not-a-jwt")
+                .get("/v1/tasks/" + id + "/stream")
                 .then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"))
                 .body("code", org.hamcrest.Matchers.equalTo("UNAUTHENTICATED"));
         io.restassured.RestAssured.given().filter(Contract.STRICT).header("Authorization", "Bearer " + adminToken())
