@@ -173,7 +173,8 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
      */
     public static synchronized void restartIssuer() {
         java.util.concurrent.atomic.AtomicReference<IOException> last = new java.util.concurrent.atomic.AtomicReference<>();
-        // The closed listener can hold the port for a moment; a bounded retry, not a guess at how long.
+        // The closed listener holds the port for a while (about a minute here, as its closed connections wait out
+        // TIME_WAIT); a bounded retry, not a guess at how long.
         Await.until(java.time.Duration.ofSeconds(90), () -> {
             try {
                 issuer = DevIssuer.start(issuerPort);
