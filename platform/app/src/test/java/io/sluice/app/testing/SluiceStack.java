@@ -34,6 +34,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static EmbeddedDatabase db;
     private static DevIssuer issuer;
+    private static int issuerPort;
     private static Process sim;
     private static Map<String, String> instanceUrls = new HashMap<>();
     private static Path workDir;
@@ -157,6 +158,32 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
 
     public static DevIssuer issuer() {
         return issuer;
+    }
+
+    /** Stops the OIDC issuer (an identity provider outage, REL-4); {@link #restartIssuer()} brings it back. */
+    public static synchronized void stopIssuer() {
+        issuerPort = URI.create(issuer.issuerUrl()).getPort();
+        issuer.close();
+    }
+
+    /**
+     * Starts the issuer again on the port it had, so the running app's configured issuer URL reaches it again.
+     * mock-oauth2-server signs with the same built-in key for the same issuer id, as a provider keeps its keys
+     * across a restart.
+     */
+    public static synchronized void restartIssuer() {
+        java.util.concurrent.atomic.AtomicReference<IOException> last = new java.util.concurrent.atomic.AtomicReference<>();
+        // The closed listener holds the port for a while (about a minute here, as its closed connections wait out
+        // TIME_WAIT); a bounded retry, not a guess at how long.
+        Await.until(java.time.Duration.ofSeconds(90), () -> {
+            try {
+                issuer = DevIssuer.start(issuerPort);
+                return true;
+            } catch (IOException e) {
+                last.set(e);
+                return false;
+            }
+        }, "the issuer restarted on port " + issuerPort + " (last failure: " + last.get() + ")");
     }
 
     public static EmbeddedDatabase database() {
