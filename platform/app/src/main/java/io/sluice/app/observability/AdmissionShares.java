@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * {@code admission_share{tenant,priority}} (SCH-1, OBS-1): each (tenant label, priority)'s share of recent dispatches,
- * as an exponentially weighted moving average over roughly the last {@code 1/ALPHA} dispatches. Shares of all
- * keys sum to 1 once there has been traffic. Keys are bounded by {@link TenantLabels}, so an update touches a
+ * as an exponentially weighted moving average over roughly the last {@code 1/ALPHA} dispatches, normalised so that
+ * the shares of all keys sum to 1 from the first dispatch on. Keys are bounded by {@link TenantLabels}, so an update touches a
  * bounded number of values.
  */
 final class AdmissionShares {
@@ -18,6 +18,8 @@ final class AdmissionShares {
 
     private final MeterRegistry registry;
     private final List<Share> shares = new ArrayList<>();
+    /** The weight all shares hold together; dividing by it makes the shares sum to 1 from the first dispatch on. */
+    private volatile double total;
 
     AdmissionShares(MeterRegistry registry) {
         this.registry = registry;
@@ -34,15 +36,17 @@ final class AdmissionShares {
         if (hit == null) {
             hit = new Share(tenantLabel, priority);
             shares.add(hit);
-            Gauge.builder("admission_share", hit, AdmissionShares::read)
+            Gauge.builder("admission_share", hit, this::read)
                     .description("Share of recent dispatches per tenant and priority (EWMA)")
                     .tags("tenant", tenantLabel, "priority", priority.wire()).register(registry);
         }
         hit.value += ALPHA;
+        total = total * (1 - ALPHA) + ALPHA;
     }
 
-    private static double read(Share s) {
-        return s.value;
+    private double read(Share s) {
+        double t = total;
+        return t == 0 ? 0 : s.value / t;
     }
 
     private static final class Share {

@@ -60,7 +60,8 @@ class MetricsContractTest extends ApiTest {
         // a refused submission
         Map<String, Object> bad = task("dev-tiny");
         bad.put("max_tokens", -1);
-        as(TENANT).contentType(ContentType.JSON).body(bad).post("/v1/tasks").then().statusCode(400);
+        given().filter(io.sluice.app.testing.Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
+                .contentType(ContentType.JSON).body(bad).post("/v1/tasks").then().statusCode(400);
         // a canceled task
         Map<String, Object> slow = task("slow-tiny");
         slow.put("max_tokens", 400);
@@ -75,11 +76,11 @@ class MetricsContractTest extends ApiTest {
         try (InputStream in = MetricsContractTest.class.getResourceAsStream("/policies/examples/model-allowlist.wasm")) {
             wasm = in.readAllBytes();
         }
-        int version = as(POLICY_TENANT).contentType("application/wasm").body(wasm).post("/v1/policies/metrics-allowlist/versions")
+        String version = as(POLICY_TENANT).contentType("application/wasm").body(wasm).post("/v1/policies/model-allowlist/versions")
                 .then().statusCode(201).extract().path("version");
         as(POLICY_TENANT).contentType(ContentType.JSON)
                 .body(Map.of("version", version, "hooks", List.of("admit"), "failure_mode", "fail_closed"))
-                .put("/v1/policies/metrics-allowlist/binding").then().statusCode(200);
+                .put("/v1/policies/model-allowlist/binding").then().statusCode(200);
         submit(POLICY_TENANT, task("dev-tiny"));
 
         String text = scrapeText();
