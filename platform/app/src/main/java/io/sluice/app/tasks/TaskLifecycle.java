@@ -37,8 +37,9 @@ public class TaskLifecycle implements TaskObserver {
         correlation.remove(taskId);
     }
 
-    /** The admission line (OBS-2), written once the task is durable and queued. */
-    void admitted(TaskRun run) {
+    /** The admission line (OBS-2), written once the task is durable and queued, before it can start. */
+    @Override
+    public void onEnqueued(TaskRun run) {
         var spec = run.spec();
         StructuredLog.info(LOG, "task admitted", StructuredLog.CORRELATION_ID, correlation.get(spec.taskId()), "task_id", spec.taskId(),
                 "session_id", spec.sessionId(), "tenant_id", spec.tenantId(), "engine", run.pool().engine().wire(),

@@ -89,10 +89,8 @@ public class TaskResource {
             throw e;
         }
         return submitted.whenComplete((s, e) -> {
-            java.util.Optional<io.sluice.core.scheduling.TaskRun> live = taskId == null ? java.util.Optional.empty() : service.liveRun(taskId, tenant);
-            if (e == null && !s.replay() && live.isPresent()) {
-                lifecycle.admitted(live.get());
-            } else if (live.isEmpty() && taskId != null) {
+            // A refused or replayed submission leaves no live task whose lines would use (and then drop) the id.
+            if (taskId != null && service.liveRun(taskId, tenant).isEmpty()) {
                 lifecycle.forget(taskId);
             }
             if (e != null) {

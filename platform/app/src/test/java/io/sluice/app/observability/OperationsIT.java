@@ -165,6 +165,7 @@ class OperationsIT {
         ok.put("prompt", PROMPT);
         Response r = given().baseUri(url).header("Authorization", "Bearer " + token).header("X-Api-Key", headerSecret)
                 .queryParam("api_key", querySecret).contentType(ContentType.JSON).body(ok).post("/v1/tasks");
+        assertThat(r.statusCode()).isEqualTo(202);
         bodies.add(r.asString());
         Sse.readAll(url + "/v1/tasks/" + ok.get("task_id") + "/stream", token);
         // forged and malformed tokens
@@ -236,7 +237,15 @@ class OperationsIT {
         assertThat(checks(down, "DOWN")).containsExactly("oidc");
         assertThat(health("/q/health/live").statusCode()).isEqualTo(200);
 
-        issuer = DevIssuer.start(issuerPort);
+        // the closed issuer's port stays taken while its closed connections linger in TIME_WAIT (up to a minute)
+        Await.until(Duration.ofSeconds(90), () -> {
+            try {
+                issuer = DevIssuer.start(issuerPort);
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }, "the issuer starts again on its port");
         Await.until(Duration.ofSeconds(30), () -> health("/q/health/ready").statusCode() == 200, "readiness is UP again");
     }
 
