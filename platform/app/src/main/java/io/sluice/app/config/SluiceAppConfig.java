@@ -29,6 +29,29 @@ public interface SluiceAppConfig {
 
     Catalog catalog();
 
+    Observability observability();
+
+    /** Metrics labels and health checks (OBS-1, OBS-3, ADR 0014); see docs/operations.md. */
+    interface Observability {
+        /**
+         * How many tenants get their own {@code tenant} label value on metrics; the tenants first seen get one, every
+         * later tenant is counted under {@code other}. Bounds the series a scrape can hold, whatever the tenant count.
+         */
+        @WithDefault("20")
+        int tenantLabelLimit();
+
+        /** How often the OIDC provider's discovery document and JWKS are fetched for the readiness check. */
+        @WithDefault("10000")
+        long oidcCheckIntervalMs();
+
+        /**
+         * Whether an unreachable OIDC provider makes readiness DOWN (default). Off: the check stays UP and only reports
+         * {@code reachable=false}, for deployments that prefer serving with cached keys over leaving the load balancer.
+         */
+        @WithDefault("true")
+        boolean oidcAffectsReadiness();
+    }
+
     /** Trust settings of the model catalog (CAT-2); see docs/catalog.md. */
     interface Catalog {
         /**

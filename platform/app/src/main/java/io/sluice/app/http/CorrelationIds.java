@@ -26,6 +26,8 @@ public class CorrelationIds {
         String id = given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
         ctx.request().headers().set(HEADER, id);
         ctx.response().putHeader(HEADER, id);
+        // Quarkus keeps the MDC in the request's Vert.x context, so every line logged for this request carries the id.
+        org.jboss.logging.MDC.put(io.sluice.app.observability.StructuredLog.CORRELATION_ID, id);
         ctx.next();
     }
 }

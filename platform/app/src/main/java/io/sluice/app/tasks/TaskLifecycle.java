@@ -6,12 +6,14 @@ import io.sluice.core.scheduling.TaskObserver;
 import io.sluice.core.scheduling.TaskRun;
 import io.sluice.core.stream.TaskEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.sluice.app.observability.StructuredLog;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 /**
  * Records task starts in the journal (their ends are committed by the scheduler itself, before the stream shows
- * them) and writes the structured start and end logs (OBS-2). Never blocks: the journal batches.
+ * them) and writes the structured admission, start and end logs (OBS-2), each with the correlation id of the request
+ * that submitted the task. Never blocks: the journal batches.
  */
 @ApplicationScoped
 public class TaskLifecycle implements TaskObserver {
@@ -20,32 +22,57 @@ public class TaskLifecycle implements TaskObserver {
     @Inject
     TaskJournal journal;
 
+    /** Correlation ids of the requests that submitted live tasks, so the task's later lines carry them too. */
+    private final java.util.Map<java.util.UUID, String> correlation = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Remembers the correlation id of the request submitting {@code taskId}, before the task can start. */
+    void correlate(java.util.UUID taskId, String correlationId) {
+        if (correlationId != null) {
+            correlation.putIfAbsent(taskId, correlationId);
+        }
+    }
+
+    /** Forgets it again when the submission was refused. */
+    void forget(java.util.UUID taskId) {
+        correlation.remove(taskId);
+    }
+
+    /** The admission line (OBS-2), written once the task is durable and queued, before it can start. */
+    @Override
+    public void onEnqueued(TaskRun run) {
+        var spec = run.spec();
+        StructuredLog.info(LOG, "task admitted", StructuredLog.CORRELATION_ID, correlation.get(spec.taskId()), "task_id", spec.taskId(),
+                "session_id", spec.sessionId(), "tenant_id", spec.tenantId(), "engine", run.pool().engine().wire(),
+                "pool_id", run.pool().id(), "replica_id", run.replica() == null ? null : run.replica().qualifiedId(),
+                "model_id", spec.modelRef(), "priority", spec.priority().wire(), "queue_position", run.queuePositionAtAdmission(),
+                "predicted_start_ms", run.predictedStartMs());
+    }
+
     @Override
     public void onStarted(TaskRun run) {
         journal.recordStarted(run);
-        if (!LOG.isInfoEnabled()) {
-            return;
-        }
         var spec = run.spec();
-        LOG.infof("task started task_id=%s session_id=%s tenant_id=%s engine=%s pool_id=%s replica_id=%s model_id=%s priority=%s"
-                        + " queue_position=%d predicted_start_ms=%d queue_time_ms=%d",
-                spec.taskId(), spec.sessionId(), spec.tenantId(), run.pool().engine().wire(), run.pool().id(),
-                run.replica().qualifiedId(), spec.modelRef(), spec.priority().wire(), run.queuePositionAtAdmission(),
-                run.predictedStartMs(), run.queueTimeMs());
+        StructuredLog.info(LOG, "task started", StructuredLog.CORRELATION_ID, correlation.get(spec.taskId()), "task_id", spec.taskId(),
+                "session_id", spec.sessionId(), "tenant_id", spec.tenantId(), "engine", run.pool().engine().wire(),
+                "pool_id", run.pool().id(), "replica_id", run.replica().qualifiedId(), "model_id", spec.modelRef(),
+                "priority", spec.priority().wire(), "queue_position", run.queuePositionAtAdmission(),
+                "predicted_start_ms", run.predictedStartMs(), "queue_time_ms", run.queueTimeMs(), "kv_warmth", run.kvWarm());
     }
 
     @Override
     public void onTerminal(TaskRun run, TaskEvent terminal, EndReason reason) {
+        var spec = run.spec();
+        String cid = correlation.remove(spec.taskId());
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        var spec = run.spec();
         SluiceError err = terminal instanceof TaskEvent.Failed f ? f.error() : null;
         Long decodeMs = terminal instanceof TaskEvent.End e ? e.decodeMs() : (run.startedAt() == null ? null : run.decodeTimeMs());
-        LOG.infof("task ended task_id=%s session_id=%s tenant_id=%s engine=%s pool_id=%s replica_id=%s state=%s reason=%s code=%s"
-                        + " queue_time_ms=%d decode_time_ms=%s tokens_in=%d tokens_out=%d kv_warmth=%s preempted=false",
-                spec.taskId(), spec.sessionId(), spec.tenantId(), run.pool().engine().wire(), run.pool().id(),
-                run.replica() == null ? null : run.replica().qualifiedId(), run.state().wire(), reason.name().toLowerCase(),
-                err == null ? "-" : err.code(), run.queueTimeMs(), decodeMs, spec.estimatedPromptTokens(), run.tokensOut(), run.kvWarm());
+        StructuredLog.info(LOG, "task ended", StructuredLog.CORRELATION_ID, cid, "task_id", spec.taskId(), "session_id", spec.sessionId(),
+                "tenant_id", spec.tenantId(), "engine", run.pool().engine().wire(), "pool_id", run.pool().id(),
+                "replica_id", run.replica() == null ? null : run.replica().qualifiedId(), "model_id", spec.modelRef(),
+                "priority", spec.priority().wire(), "state", run.state().wire(), "reason", reason.name().toLowerCase(java.util.Locale.ROOT),
+                "code", err == null ? null : err.code(), "queue_time_ms", run.queueTimeMs(), "decode_time_ms", decodeMs,
+                "tokens_in", spec.estimatedPromptTokens(), "tokens_out", run.tokensOut(), "kv_warmth", run.kvWarm(), "preempted", false);
     }
 }

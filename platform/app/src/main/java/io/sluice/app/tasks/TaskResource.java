@@ -52,16 +52,54 @@ public class TaskResource {
     @Inject
     Caller caller;
 
+    @Inject
+    io.sluice.app.observability.TaskMetrics metrics;
+
+    @Inject
+    TaskLifecycle lifecycle;
+
+    private static java.util.UUID parseTaskId(String id) {
+        try {
+            return id == null ? null : java.util.UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return null; // validation answers it with its typed error
+        }
+    }
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public CompletionStage<Response> submit(TaskRequest body) {
+    public CompletionStage<Response> submit(TaskRequest body, @jakarta.ws.rs.HeaderParam(io.sluice.app.http.CorrelationIds.HEADER) String correlationId) {
         if (body == null) {
             throw SluiceException.invalid("body", "a JSON TaskRequest body is required");
         }
         String tenant = caller.tenantId();
-        return service.submit(body, tenant)
-                .thenApply(s -> io.sluice.app.sessions.SessionBudgets.headers(Response.accepted(s.accepted()), s.session()).build());
+        java.util.UUID taskId = parseTaskId(body.taskId());
+        if (taskId != null) {
+            lifecycle.correlate(taskId, correlationId);
+        }
+        CompletionStage<TaskService.Submitted> submitted;
+        try {
+            submitted = service.submit(body, tenant);
+        } catch (SluiceException e) {
+            metrics.rejected(e.error().code());
+            if (taskId != null) {
+                lifecycle.forget(taskId);
+            }
+            throw e;
+        }
+        return submitted.whenComplete((s, e) -> {
+            // A refused or replayed submission leaves no live task whose lines would use (and then drop) the id.
+            if (taskId != null && service.liveRun(taskId, tenant).isEmpty()) {
+                lifecycle.forget(taskId);
+            }
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof SluiceException se) {
+                    metrics.rejected(se.error().code());
+                }
+            }
+        }).thenApply(s -> io.sluice.app.sessions.SessionBudgets.headers(Response.accepted(s.accepted()), s.session()).build());
     }
 
     /** The calling tenant's tasks, newest first, in pages (filters: session, state, model). */

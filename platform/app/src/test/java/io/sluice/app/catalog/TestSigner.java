@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Builds catalog fixtures for tests: manifests, DSSE envelopes signed with keys the test generated, SBOMs. Test code only. */
-final class TestSigner {
+public final class TestSigner {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TestSigner() {}
@@ -58,7 +58,7 @@ final class TestSigner {
     }
 
     /** A complete, signed, trusted ingest body. */
-    static Map<String, Object> signedModel(String name, String tag) {
+    public static Map<String, Object> signedModel(String name, String tag) {
         String digest = digest();
         Map<String, Object> manifest = manifest(name, tag, digest);
         Map<String, Object> body = new LinkedHashMap<>();

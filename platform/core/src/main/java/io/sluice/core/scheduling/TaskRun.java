@@ -37,6 +37,7 @@ public final class TaskRun {
     private volatile Instant endedAt;
     private long startedNanos;
     private volatile long lastTokenNanos;
+    private volatile long firstTokenNanos;
     private volatile long tokensOut;
     private volatile SluiceError error;
     private int attempts;
@@ -134,6 +135,12 @@ public final class TaskRun {
         return (end - admittedNanos) / 1_000_000;
     }
 
+    /** Milliseconds from admission to the first token, as the client waited for it; -1 before any token (OBS-1). */
+    public long firstTokenMs() {
+        long first = firstTokenNanos;
+        return first == 0 ? -1 : (first - admittedNanos) / 1_000_000;
+    }
+
     /** Milliseconds since the task started decoding, or 0 while queued. */
     public long decodeTimeMs() {
         if (startedNanos == 0) {
@@ -207,7 +214,11 @@ public final class TaskRun {
     }
 
     void tokenArrived() {
-        lastTokenNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastTokenNanos = now;
+        if (firstTokenNanos == 0) {
+            firstTokenNanos = now;
+        }
         tokensOut++;
     }
 
