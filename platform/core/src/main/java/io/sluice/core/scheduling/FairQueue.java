@@ -17,7 +17,9 @@ import java.util.function.ToDoubleFunction;
  * Weighted fair queue across (tenant, priority) flows (SPEC SCH-1, SCH-2), implemented as self-clocked fair
  * queuing: each entry gets a virtual finish tag {@code max(V, lastFinish(flow)) + 1 / weight(flow)}, the
  * smallest tag is dispatched next and V advances to it. With every flow backlogged, each flow's share of
- * dispatches equals its weight share; within a flow, arrival order is kept.
+ * dispatches equals its weight share; within a flow, arrival order is kept. Heads of different flows whose tags
+ * are equal (equally weighted flows that became busy at the same virtual time) go earliest deadline first (SCH-4):
+ * fairness decides first, urgency only breaks its ties.
  *
  * <p>Enqueue, dequeue and removal are O(log n) (removal is lazy inside a flow). Not thread-safe: the owning
  * pool scheduler serialises access.
@@ -31,13 +33,15 @@ public final class FairQueue<T> {
         private final FlowKey flow;
         private final long seq;
         private final double finish;
+        private final long deadlineAt;
         private boolean removed;
 
-        private Entry(T item, FlowKey flow, long seq, double finish) {
+        private Entry(T item, FlowKey flow, long seq, double finish, long deadlineAt) {
             this.item = item;
             this.flow = flow;
             this.seq = seq;
             this.finish = finish;
+            this.deadlineAt = deadlineAt;
         }
 
         public T item() {
@@ -64,7 +68,7 @@ public final class FairQueue<T> {
     }
 
     private static final Comparator<Entry<?>> BY_TAG =
-            Comparator.<Entry<?>>comparingDouble(e -> e.finish).thenComparingLong(e -> e.seq);
+            Comparator.<Entry<?>>comparingDouble(e -> e.finish).thenComparingLong(e -> e.deadlineAt).thenComparingLong(e -> e.seq);
 
     private final ToDoubleFunction<FlowKey> weights;
     private final Map<FlowKey, Flow<T>> flows = new HashMap<>();
@@ -84,7 +88,16 @@ public final class FairQueue<T> {
         }
     }
 
+    /** Enqueues an item without a deadline: it loses tag ties to every item that has one. */
     public Entry<T> enqueue(String tenant, Priority priority, T item) {
+        return enqueue(tenant, priority, item, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param deadlineAt when the item must be done, on any clock shared by the queue's callers; breaks ties between
+     *     equal virtual finish tags, earliest first
+     */
+    public Entry<T> enqueue(String tenant, Priority priority, T item, long deadlineAt) {
         FlowKey key = new FlowKey(tenant, priority);
         double w = weights.applyAsDouble(key);
         if (!(w > 0)) {
@@ -92,7 +105,7 @@ public final class FairQueue<T> {
         }
         Flow<T> flow = flows.computeIfAbsent(key, k -> new Flow<>());
         double start = Math.max(virtualTime, flow.live == 0 ? virtualTime : flow.lastFinish);
-        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w);
+        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w, deadlineAt);
         flow.lastFinish = e.finish;
         flow.entries.addLast(e);
         flow.live++;
