@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Weighted fair queue across (tenant, priority) flows (SPEC SCH-1, SCH-2), implemented as self-clocked fair
@@ -34,9 +35,11 @@ public final class FairQueue<T> {
         private final long seq;
         private final double finish;
         private final long deadlineAt;
+        private final long work;
         private boolean removed;
 
-        private Entry(T item, FlowKey flow, long seq, double finish, long deadlineAt) {
+        private Entry(T item, FlowKey flow, long seq, double finish, long deadlineAt, long work) {
+            this.work = work;
             this.item = item;
             this.flow = flow;
             this.seq = seq;
@@ -71,6 +74,8 @@ public final class FairQueue<T> {
             Comparator.<Entry<?>>comparingDouble(e -> e.finish).thenComparingLong(e -> e.deadlineAt).thenComparingLong(e -> e.seq);
 
     private final ToDoubleFunction<FlowKey> weights;
+    private final ToLongFunction<T> workOf;
+    private final EnumMap<Priority, Long> work = new EnumMap<>(Priority.class);
     private final Map<FlowKey, Flow<T>> flows = new HashMap<>();
     private final TreeSet<Entry<T>> heads = new TreeSet<>(BY_TAG);
     private final EnumMap<Priority, NavigableMap<Long, Entry<T>>> byArrival = new EnumMap<>(Priority.class);
@@ -82,10 +87,30 @@ public final class FairQueue<T> {
      * @param weights weight of a flow, read when an entry is enqueued; must be positive
      */
     public FairQueue(ToDoubleFunction<FlowKey> weights) {
+        this(weights, item -> 1L);
+    }
+
+    /**
+     * @param workOf the work an item stands for (a task's expected tokens), summed per priority so that the work
+     *     waiting is known in O(1) (SCH-4 predictions)
+     */
+    public FairQueue(ToDoubleFunction<FlowKey> weights, ToLongFunction<T> workOf) {
         this.weights = weights;
+        this.workOf = workOf;
         for (Priority p : Priority.values()) {
             byArrival.put(p, new TreeMap<>());
+            work.put(p, 0L);
         }
+    }
+
+    /** The summed work of the waiting entries of a priority. */
+    public long work(Priority priority) {
+        return work.get(priority);
+    }
+
+    /** The weight of a flow, as enqueue reads it. */
+    public double weightOf(FlowKey flow) {
+        return weights.applyAsDouble(flow);
     }
 
     /** Enqueues an item without a deadline: it loses tag ties to every item that has one. */
@@ -105,7 +130,8 @@ public final class FairQueue<T> {
         }
         Flow<T> flow = flows.computeIfAbsent(key, k -> new Flow<>());
         double start = Math.max(virtualTime, flow.live == 0 ? virtualTime : flow.lastFinish);
-        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w, deadlineAt);
+        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w, deadlineAt, workOf.applyAsLong(item));
+        work.merge(priority, e.work, Long::sum);
         flow.lastFinish = e.finish;
         flow.entries.addLast(e);
         flow.live++;
@@ -252,6 +278,7 @@ public final class FairQueue<T> {
         flow.live--;
         size--;
         byArrival.get(e.flow.priority()).remove(e.seq);
+        work.merge(e.flow.priority(), -e.work, Long::sum);
     }
 
     private void advanceHead(Flow<T> flow) {
