@@ -71,7 +71,7 @@ class DeadlineTest extends ApiTest {
 
     @Test
     @DisplayName("SCH-4 among tasks with equal fair-share tags the earliest deadline starts first, whatever the arrival order;"
-            + " each stream's metrics carry on_time_probability")
+            + " each stream's metrics carry on_time_probability; deadlines_met_ratio and admission_share are exported")
     void earliestDeadlineFirstAmongEqualShares() throws Exception {
         String warm = SchedPool.tenant("edf-warm");
         SchedPool.measured(warm);
@@ -89,6 +89,9 @@ class DeadlineTest extends ApiTest {
         OffsetDateTime urgentStart = OffsetDateTime.parse(as(urgentTenant).get("/v1/tasks/" + urgent).then().extract().path("started_at"));
         OffsetDateTime relaxedStart = OffsetDateTime.parse(as(relaxedTenant).get("/v1/tasks/" + relaxed).then().extract().path("started_at"));
         assertThat(urgentStart).as("the urgent task, submitted second, started first").isBefore(relaxedStart);
+        assertThat(SchedPool.metric("deadlines_met_ratio{priority=\"interactive\"}")).as("deadlines_met_ratio").isBetween(0.0, 1.0);
+        assertThat(SchedPool.metric("admission_share{priority=\"interactive\",tenant=\"" + urgentTenant + "\"}"))
+                .as("admission_share of the urgent tenant").isGreaterThan(0.0);
 
         List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + urgent + "/stream", tenantToken(urgentTenant));
         assertThat(events).filteredOn(e -> e.name().equals("metrics")).isNotEmpty()

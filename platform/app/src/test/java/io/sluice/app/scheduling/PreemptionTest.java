@@ -17,9 +17,11 @@ class PreemptionTest extends ApiTest {
 
     @Test
     @DisplayName("soft preemption: an interactive task arriving at a full queue evicts the newest waiting batch task, whose stream"
-            + " ends with a retriable PREEMPTED and whose stored outcome says so once")
+            + " ends with a retriable PREEMPTED and whose stored outcome says so once; preemptions_total counts it")
     void interactiveArrivalPreemptsNewestWaitingBatch() throws Exception {
         String tenant = SchedPool.tenant("preempt");
+        String preemptions = "preemptions_total{engine=\"llamacpp\",mode=\"soft\"}";
+        Double before = SchedPool.metric(preemptions);
         String blocker = submit(tenant, SchedPool.task("interactive", 400, 600_000));
         SchedPool.awaitState(tenant, blocker, "running");
         String olderBatch = submit(tenant, SchedPool.task("batch", 10, 600_000));
@@ -43,6 +45,8 @@ class PreemptionTest extends ApiTest {
         SchedPool.cancel(tenant, newerBatch);
         assertThat(countRows("tasks where id = '" + newerBatch + "' and state = 'failed' and error_code = 'PREEMPTED'"
                 + " and error_retriable and terminal_event_id is not null")).isEqualTo(1);
+
+        assertThat(SchedPool.metric(preemptions)).as(preemptions).isEqualTo((before == null ? 0.0 : before) + 1);
 
         // A batch arrival at a full batch queue evicts nobody: only a higher priority preempts.
         String laterBatch = submit(tenant, SchedPool.task("batch", 10, 600_000));

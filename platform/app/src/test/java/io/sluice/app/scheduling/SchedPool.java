@@ -54,6 +54,17 @@ final class SchedPool extends ApiTest {
                 .then().statusCode(204);
     }
 
+    /** A sample's value from the Prometheus scrape, or null when the series is absent. */
+    static Double metric(String series) {
+        String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return null;
+    }
+
     static void awaitIdle() {
         Await.until(Duration.ofSeconds(30), () -> SluiceStack.simStats("d0").path("active").asInt() == 0, "d0 has no active slot");
     }
