@@ -16,8 +16,8 @@ import java.util.regex.Matcher;
  * keywords inside them never confuse the structure; it is not a full Java parser and does not need to be,
  * because only declarations carrying annotations matter here.
  *
- * <p>An ID counts as <em>named</em> by a test when it appears in the text of {@code @DisplayName},
- * {@code @Tag}/{@code @Tags}, or the {@code name} of {@code @ParameterizedTest}, {@code @RepeatedTest} and
+ * <p>An ID counts as <em>named</em> by a test when it appears in the text of {@code @DisplayName} (or jqwik's
+ * {@code @Label}, its display name), {@code @Tag}/{@code @Tags}, or the {@code name} of {@code @ParameterizedTest}, {@code @RepeatedTest} and
  * similar, on the test method or on an enclosing class. Every other occurrence in the file (comments, other
  * strings) is reported as a plain mention, which the typo guard checks but coverage does not count.
  */
@@ -27,7 +27,7 @@ final class TestSourceScanner {
             "TestTemplate", "ArchTest", "Property", "Example");
 
     /** Annotations whose every string names IDs. */
-    private static final Set<String> NAMING_ANNOTATIONS = Set.of("DisplayName", "Tag", "Tags");
+    private static final Set<String> NAMING_ANNOTATIONS = Set.of("DisplayName", "Label", "Tag", "Tags");
 
     /** Annotations whose {@code name} attribute is a display name template. */
     private static final Set<String> NAME_ATTRIBUTE_ANNOTATIONS =

@@ -64,7 +64,7 @@ public class TaskMetrics implements TaskObserver {
             }
         }
         for (EngineKind engine : EngineKind.values()) {
-            // Preemption (SCH-5) is not implemented yet: these series stay at zero until it is (see the contract).
+            // Soft preemption (SCH-5) counts here; hard preemption and resumption stay at zero until they exist.
             preemptions.put(engine, new Counter[] {
                 Counter.builder("preemptions").description("Tasks preempted, by mode and engine").tag("mode", "soft")
                         .tag("engine", engine.wire()).register(registry),
@@ -98,6 +98,10 @@ public class TaskMetrics implements TaskObserver {
     public void onTerminal(TaskRun run, TaskEvent terminal, EndReason reason) {
         PoolMeters m = meters(run.pool());
         m.ended[reason.ordinal()].increment();
+        if (reason == EndReason.PREEMPTED) {
+            // Only waiting tasks are preempted today (soft); a hard preemption would pause a running one.
+            preempted(false, run.pool().engine());
+        }
         long ttft = run.firstTokenMs();
         if (ttft >= 0) {
             m.firstToken[run.spec().priority().ordinal()].record(ttft);
@@ -126,7 +130,7 @@ public class TaskMetrics implements TaskObserver {
         }
     }
 
-    /** For the preemption of SCH-5 once it exists: {@code hard} stops a running task, {@code soft} evicts a queued one. */
+    /** A preemption (SCH-5): {@code hard} pauses a running task (not implemented yet), {@code soft} evicts a queued one. */
     public void preempted(boolean hard, EngineKind engine) {
         preemptions.get(engine)[hard ? 1 : 0].increment();
     }

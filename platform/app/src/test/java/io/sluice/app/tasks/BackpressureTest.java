@@ -27,10 +27,14 @@ class BackpressureTest extends ApiTest {
         for (int i = 0; i < 5; i++) {
             Map<String, Object> body = task("slow-tiny");
             body.put("max_tokens", 400);
+            // 20 s each on the slow pool: a deadline they can meet queued behind one another, or admission refuses (SCH-4).
+            body.put("deadline_ms", 600_000);
             admitted.add(submit(TENANT, body));
         }
         long stored = countRows("tasks");
-        as(TENANT).contentType(ContentType.JSON).body(task("slow-tiny")).post("/v1/tasks").then()
+        Map<String, Object> overflow = task("slow-tiny");
+        overflow.put("deadline_ms", 600_000); // feasible behind the queue, so the full queue is what refuses it
+        as(TENANT).contentType(ContentType.JSON).body(overflow).post("/v1/tasks").then()
                 .statusCode(429)
                 .header("Retry-After", notNullValue())
                 .header("X-Backoff-Ms", notNullValue())

@@ -22,6 +22,8 @@ class CancelTest extends ApiTest {
     private static Map<String, Object> longTask() {
         Map<String, Object> b = task("slow-tiny");
         b.put("max_tokens", 400);
+        // 20 s each on the slow pool: a deadline they can meet queued behind one another, or admission refuses (SCH-4).
+        b.put("deadline_ms", 600_000);
         return b;
     }
 

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fault-tiny}: pool-f with replicas r0, r1 and a 1.5 s idle watchdog — fault injection (REL-1, SCH-7);
  *   <li>{@code slow-tiny}: pool-s with one slot at 20 tokens/s and 4 queue places per priority — cancel and
  *       backpressure (SSE-3, ADM-4);
- *   <li>{@code down-tiny}: pool-x whose only replica never answers (ADM-8).
+ *   <li>{@code down-tiny}: pool-x whose only replica never answers (ADM-8);
+ *   <li>{@code sched-tiny}: pool-d with one slot at 50 tokens/s and 2 queue places per priority — deadlines and
+ *       preemption (SCH-4, SCH-5).
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -83,8 +85,16 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "4"
                         replicas:
                           - {id: r0, url: "http://127.0.0.1:9"}
+                      - id: pool-d
+                        model: sched-tiny
+                        engine: llamacpp
+                        device_mask: "5"
+                        queue:
+                          capacity: {interactive: 2, batch: 2}
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
-                    instanceUrls.get("f1"), instanceUrls.get("s0")));
+                    instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -107,7 +117,8 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=llamacpp,port=0,model=dev-tiny,slots=4,tokens_per_s=400",
                 "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
                 "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
-                "engine=llamacpp,port=0,model=slow-tiny,slots=1,tokens_per_s=20");
+                "engine=llamacpp,port=0,model=slow-tiny,slots=1,tokens_per_s=20",
+                "engine=llamacpp,port=0,model=sched-tiny,slots=1,tokens_per_s=50");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -127,7 +138,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -190,7 +201,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
         return db;
     }
 
-    /** Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s). */
+    /** Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d). */
     public static String engine(String name) {
         return instanceUrls.get(name);
     }

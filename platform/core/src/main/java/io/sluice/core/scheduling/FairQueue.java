@@ -12,12 +12,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Weighted fair queue across (tenant, priority) flows (SPEC SCH-1, SCH-2), implemented as self-clocked fair
  * queuing: each entry gets a virtual finish tag {@code max(V, lastFinish(flow)) + 1 / weight(flow)}, the
  * smallest tag is dispatched next and V advances to it. With every flow backlogged, each flow's share of
- * dispatches equals its weight share; within a flow, arrival order is kept.
+ * dispatches equals its weight share; within a flow, arrival order is kept. Heads of different flows whose tags
+ * are equal (equally weighted flows that became busy at the same virtual time) go earliest deadline first (SCH-4):
+ * fairness decides first, urgency only breaks its ties.
  *
  * <p>Enqueue, dequeue and removal are O(log n) (removal is lazy inside a flow). Not thread-safe: the owning
  * pool scheduler serialises access.
@@ -31,13 +34,17 @@ public final class FairQueue<T> {
         private final FlowKey flow;
         private final long seq;
         private final double finish;
+        private final long deadlineAt;
+        private final long work;
         private boolean removed;
 
-        private Entry(T item, FlowKey flow, long seq, double finish) {
+        private Entry(T item, FlowKey flow, long seq, double finish, long deadlineAt, long work) {
+            this.work = work;
             this.item = item;
             this.flow = flow;
             this.seq = seq;
             this.finish = finish;
+            this.deadlineAt = deadlineAt;
         }
 
         public T item() {
@@ -64,9 +71,11 @@ public final class FairQueue<T> {
     }
 
     private static final Comparator<Entry<?>> BY_TAG =
-            Comparator.<Entry<?>>comparingDouble(e -> e.finish).thenComparingLong(e -> e.seq);
+            Comparator.<Entry<?>>comparingDouble(e -> e.finish).thenComparingLong(e -> e.deadlineAt).thenComparingLong(e -> e.seq);
 
     private final ToDoubleFunction<FlowKey> weights;
+    private final ToLongFunction<T> workOf;
+    private final EnumMap<Priority, Long> work = new EnumMap<>(Priority.class);
     private final Map<FlowKey, Flow<T>> flows = new HashMap<>();
     private final TreeSet<Entry<T>> heads = new TreeSet<>(BY_TAG);
     private final EnumMap<Priority, NavigableMap<Long, Entry<T>>> byArrival = new EnumMap<>(Priority.class);
@@ -78,13 +87,42 @@ public final class FairQueue<T> {
      * @param weights weight of a flow, read when an entry is enqueued; must be positive
      */
     public FairQueue(ToDoubleFunction<FlowKey> weights) {
+        this(weights, item -> 1L);
+    }
+
+    /**
+     * @param workOf the work an item stands for (a task's expected tokens), summed per priority so that the work
+     *     waiting is known in O(1) (SCH-4 predictions)
+     */
+    public FairQueue(ToDoubleFunction<FlowKey> weights, ToLongFunction<T> workOf) {
         this.weights = weights;
+        this.workOf = workOf;
         for (Priority p : Priority.values()) {
             byArrival.put(p, new TreeMap<>());
+            work.put(p, 0L);
         }
     }
 
+    /** The summed work of the waiting entries of a priority. */
+    public long work(Priority priority) {
+        return work.get(priority);
+    }
+
+    /** The weight of a flow, as enqueue reads it. */
+    public double weightOf(FlowKey flow) {
+        return weights.applyAsDouble(flow);
+    }
+
+    /** Enqueues an item without a deadline: it loses tag ties to every item that has one. */
     public Entry<T> enqueue(String tenant, Priority priority, T item) {
+        return enqueue(tenant, priority, item, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param deadlineAt when the item must be done, on any clock shared by the queue's callers; breaks ties between
+     *     equal virtual finish tags, earliest first
+     */
+    public Entry<T> enqueue(String tenant, Priority priority, T item, long deadlineAt) {
         FlowKey key = new FlowKey(tenant, priority);
         double w = weights.applyAsDouble(key);
         if (!(w > 0)) {
@@ -92,7 +130,8 @@ public final class FairQueue<T> {
         }
         Flow<T> flow = flows.computeIfAbsent(key, k -> new Flow<>());
         double start = Math.max(virtualTime, flow.live == 0 ? virtualTime : flow.lastFinish);
-        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w);
+        Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w, deadlineAt, workOf.applyAsLong(item));
+        work.merge(priority, e.work, Long::sum);
         flow.lastFinish = e.finish;
         flow.entries.addLast(e);
         flow.live++;
@@ -239,6 +278,7 @@ public final class FairQueue<T> {
         flow.live--;
         size--;
         byArrival.get(e.flow.priority()).remove(e.seq);
+        work.merge(e.flow.priority(), -e.work, Long::sum);
     }
 
     private void advanceHead(Flow<T> flow) {

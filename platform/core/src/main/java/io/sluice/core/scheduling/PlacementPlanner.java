@@ -101,16 +101,13 @@ public final class PlacementPlanner {
                     + spec.maxTokens() + " exceeds the token budget " + ctx);
         }
         long position;
-        int readySlots;
-        int freeSlots;
+        Prediction prediction;
         synchronized (pool) {
             position = pool.queue().size();
-            readySlots = pool.readySlots();
-            freeSlots = pool.freeSlots();
+            prediction = pool.predict(spec);
         }
-        ServiceEstimator est = pool.estimator();
-        long predictedStart = est.predictStartMs(position, readySlots, freeSlots);
-        checkDeadline(spec, pool, est, predictedStart);
+        checkDeadline(spec, pool, prediction);
+        long predictedStart = prediction.startMs();
         return new Placement(pool, position, predictedStart, List.of());
     }
 
@@ -144,22 +141,27 @@ public final class PlacementPlanner {
         return new SluiceException(e);
     }
 
-    private static void checkDeadline(TaskSpec spec, Pool pool, ServiceEstimator est, long predictedStart) {
-        double msPerToken = est.msPerToken();
-        if (msPerToken <= 0 || est.samples() < 3) {
+    /**
+     * SCH-4: refuses a task its pool is predicted to finish after its deadline — 422 without {@code fits_at_ms} when
+     * even the idle pool could not, else 429 saying when the work ahead will have drained enough. A pool that has not
+     * measured its service yet admits everything: refusing on a guess would be worse than a late task.
+     */
+    private static void checkDeadline(TaskSpec spec, Pool pool, Prediction p) {
+        if (!p.measured()) {
             return;
         }
-        int expected = spec.expectedTokens() != null ? Math.min(spec.expectedTokens(), spec.maxTokens()) : spec.maxTokens();
-        long decodeMs = (long) Math.ceil(expected * msPerToken);
-        if (decodeMs > spec.deadlineMs()) {
+        long expected = Pool.expectedTokens(spec);
+        if (p.idleCompletionMs() > spec.deadlineMs()) {
             throw new SluiceException(new SluiceError(ErrorCode.DEADLINE_UNMET,
-                    "even an idle pool needs ~" + decodeMs + " ms for " + expected + " tokens; deadline_ms is " + spec.deadlineMs(),
+                    "even an idle pool needs ~" + p.idleCompletionMs() + " ms for " + expected + " tokens; deadline_ms is "
+                            + spec.deadlineMs(),
                     false, "deadline_ms", pool.engine().wire(), pool.id(), null, null, AdmissionStage.DEADLINE, null, null));
         }
-        if (predictedStart + decodeMs > spec.deadlineMs()) {
-            long fitsAt = predictedStart + decodeMs - spec.deadlineMs();
+        if (p.completionMs() > spec.deadlineMs()) {
+            long fitsAt = p.completionMs() - spec.deadlineMs();
             throw new SluiceException(SluiceError.of(ErrorCode.DEADLINE_UNMET,
-                            "predicted completion in ~" + (predictedStart + decodeMs) + " ms misses deadline_ms " + spec.deadlineMs())
+                            "predicted completion in ~" + p.completionMs() + " ms (start in ~" + p.startMs() + " ms) misses deadline_ms "
+                                    + spec.deadlineMs())
                     .withEngine(pool.engine().wire(), pool.id())
                     .withRetryAfter(fitsAt)
                     .withFitsAt(fitsAt)

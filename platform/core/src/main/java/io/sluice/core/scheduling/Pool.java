@@ -29,7 +29,7 @@ public final class Pool {
     Pool(PoolConfig config, List<Replica> replicas, ToDoubleFunction<FairQueue.FlowKey> weights) {
         this.config = config;
         this.replicas = List.copyOf(replicas);
-        this.queue = new FairQueue<>(weights);
+        this.queue = new FairQueue<>(weights, run -> expectedTokens(run.spec()));
     }
 
     public String id() {
@@ -110,6 +110,47 @@ public final class Pool {
     synchronized double load() {
         int slots = readySlots();
         return slots == 0 ? Double.MAX_VALUE : (double) (queue.size() + running.size()) / slots;
+    }
+
+    /** Completions a pool measures before it refuses tasks on its predictions (SCH-4). */
+    static final int MEASURED_SAMPLES = 3;
+
+    /** The tokens a task is expected to generate: the client's estimate when it gave one, else its max_tokens. */
+    static long expectedTokens(io.sluice.core.task.TaskSpec spec) {
+        return spec.expectedTokens() != null ? Math.min(spec.expectedTokens(), spec.maxTokens()) : spec.maxTokens();
+    }
+
+    /**
+     * Predicts start and completion of {@code spec} arriving now (SCH-4, ADR 0015): the tokens still to decode
+     * ahead of it — what runs, what waits in its own priority, and the other priority's share that fair queuing
+     * dispatches meanwhile — at the measured rate over the ready slots, then corrected by the measured error of
+     * earlier predictions. O(running tasks): reads only sums the queue keeps.
+     */
+    public synchronized Prediction predict(io.sluice.core.task.TaskSpec spec) {
+        int ready = readySlots();
+        int free = freeSlots();
+        double msPerToken = estimator.msPerToken();
+        long own = expectedTokens(spec);
+        if (msPerToken <= 0 || ready == 0) {
+            long start = estimator.predictStartMs(queue.size(), ready, free);
+            long taskMs = (long) estimator.taskMs();
+            return new Prediction(start, start + taskMs, taskMs, start, false);
+        }
+        Priority mine = spec.priority();
+        Priority other = mine == Priority.INTERACTIVE ? Priority.BATCH : Priority.INTERACTIVE;
+        long mineQueued = queue.work(mine);
+        double ratio = queue.weightOf(new FairQueue.FlowKey(spec.tenantId(), other))
+                / queue.weightOf(new FairQueue.FlowKey(spec.tenantId(), mine));
+        // While the work ahead in its own priority (and its own) is served, the other priority gets its weight share.
+        long otherAhead = Math.min(queue.work(other), (long) Math.ceil(ratio * (mineQueued + own)));
+        long runningLeft = 0;
+        for (TaskRun r : running.values()) {
+            runningLeft += Math.max(0, expectedTokens(r.spec()) - r.tokensOut());
+        }
+        long uncorrected = queue.size() < free ? 0 : (long) Math.ceil((runningLeft + mineQueued + otherAhead) * msPerToken / ready);
+        long start = (long) Math.ceil(uncorrected * estimator.waitCorrection(mine));
+        long idle = (long) Math.ceil(own * msPerToken);
+        return new Prediction(start, start + idle, idle, uncorrected, estimator.samples() >= MEASURED_SAMPLES);
     }
 
     // --- under the pool lock ---

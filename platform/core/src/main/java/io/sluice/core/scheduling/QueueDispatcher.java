@@ -80,11 +80,16 @@ public final class QueueDispatcher {
         Pool pool = placement.pool();
         FullPolicy fullPolicy = pool.config().queue().fullPolicy();
         TaskRun victim = null;
+        boolean preempted = false;
         TaskRun run;
         synchronized (pool) {
             int capacity = pool.config().queue().capacityOf(spec.priority());
             if (pool.occupied(spec.priority()) >= capacity) {
                 victim = chooseVictim(pool, spec.priority(), fullPolicy);
+                if (victim == null) {
+                    victim = softPreemptionVictim(pool, spec.priority());
+                    preempted = victim != null;
+                }
                 if (victim == null) {
                     observers.each(o -> o.onBackpressure(pool, fullPolicy));
                     throw new SluiceException(backpressure(pool, spec.priority(), fullPolicy));
@@ -92,12 +97,18 @@ public final class QueueDispatcher {
                 pool.queue().remove(victim.queueEntry());
             }
             long position = pool.queue().size();
-            long predicted = pool.estimator().predictStartMs(position, pool.readySlots(), pool.freeSlots());
+            Prediction predicted = pool.predict(spec);
             pool.reserve(spec.priority());
-            run = new TaskRun(spec, pool, position, predicted, createdAt, placement.replicaPreference(), owner);
+            run = new TaskRun(spec, pool, position, predicted.startMs(), createdAt, placement.replicaPreference(), owner);
+            run.uncorrectedStartMs(predicted.uncorrectedStartMs());
             run.affineReplica(placement.affineReplica());
         }
-        if (victim != null) {
+        if (preempted) {
+            SluiceError err = SluiceError.of(ErrorCode.PREEMPTED,
+                            "preempted while waiting: a higher-priority task needed its place in the full queue; resubmit it")
+                    .withEngine(pool.engine().wire(), pool.id());
+            termination.finish(victim, new TaskEvent.Failed(err), TaskObserver.EndReason.PREEMPTED);
+        } else if (victim != null) {
             observers.each(o -> o.onBackpressure(pool, fullPolicy));
             ErrorCode code = fullPolicy == FullPolicy.DROP_LRU ? ErrorCode.QUEUE_FULL_DROP_LRU : ErrorCode.QUEUE_FULL_SHED;
             SluiceError err = SluiceError.of(code, fullPolicy == FullPolicy.DROP_LRU
@@ -109,6 +120,18 @@ public final class QueueDispatcher {
                     fullPolicy == FullPolicy.DROP_LRU ? TaskObserver.EndReason.DROPPED : TaskObserver.EndReason.SHED);
         }
         return run;
+    }
+
+    /**
+     * SCH-5 soft preemption, where the full-queue policy found no task to end: an arriving interactive task takes the
+     * place of the batch task that waited least (lower priority is always evicted first; among batch tasks the newest
+     * loses the least). O(log n). Under the pool lock.
+     */
+    private static TaskRun softPreemptionVictim(Pool pool, Priority incoming) {
+        if (incoming != Priority.INTERACTIVE) {
+            return null;
+        }
+        return pool.queue().newest(Priority.BATCH).map(FairQueue.Entry::item).orElse(null);
     }
 
     /**
@@ -129,7 +152,7 @@ public final class QueueDispatcher {
             // 'started' must precede everything it emits.
             run.log().append(new TaskEvent.Started(run.queuePositionAtAdmission(), run.predictedStartMs(), pool.id(), null,
                     pool.engine().wire()));
-            run.queued(pool.queue().enqueue(spec.tenantId(), spec.priority(), run));
+            run.queued(pool.queue().enqueue(spec.tenantId(), spec.priority(), run, run.deadlineAtMs()));
             runs.usage(spec.tenantId()).reservedToQueued();
         }
         observers.each(o -> o.onEnqueued(run));
@@ -216,6 +239,7 @@ public final class QueueDispatcher {
                 Replica r = replica.get();
                 r.acquire();
                 run.running(r);
+                pool.estimator().recordWait(run.spec().priority(), run.uncorrectedStartMs(), run.queueTimeMs());
                 pool.runningTasks().put(run.spec().taskId().toString(), run);
                 toStart.add(run);
             }

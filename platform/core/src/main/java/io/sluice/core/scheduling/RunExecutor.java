@@ -98,7 +98,7 @@ final class RunExecutor {
         if (msPerToken <= 0) {
             return 1.0;
         }
-        long tokensLeft = Math.max(0, run.spec().maxTokens() - run.tokensOut());
+        long tokensLeft = Math.max(0, Pool.expectedTokens(run.spec()) - run.tokensOut());
         double needed = tokensLeft * msPerToken;
         if (needed <= 0) {
             return 1.0;

@@ -37,6 +37,8 @@ public interface TaskObserver {
         /** Another instance resolved this instance's tasks after its lease expired (REL-5). */
         LEASE_LOST,
         /** An admin disabled the task's tenant while the task waited (SCH-3). */
-        TENANT_DISABLED
+        TENANT_DISABLED,
+        /** A higher-priority arrival evicted the waiting task from a full queue (SCH-5 soft preemption). */
+        PREEMPTED
     }
 }

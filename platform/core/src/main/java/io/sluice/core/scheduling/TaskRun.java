@@ -46,6 +46,8 @@ public final class TaskRun {
     private volatile boolean kvWarm;
     private volatile RunBudget budget;
     private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
+    /** The start predicted at admission before the pool's correction, which the measured wait corrects (SCH-4). */
+    private long uncorrectedStartMs;
 
     TaskRun(TaskSpec spec, Pool pool, long queuePosition, long predictedStartMs, Instant createdAt, java.util.List<String> replicaPreference,
             String owner) {
@@ -149,7 +151,20 @@ public final class TaskRun {
         return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
+    /** When the task must have ended, in epoch milliseconds: its creation plus {@code deadline_ms} (SCH-4). */
+    public long deadlineAtMs() {
+        return createdAt.toEpochMilli() + spec.deadlineMs();
+    }
+
     // --- mutated by the scheduler under the pool lock ---
+
+    long uncorrectedStartMs() {
+        return uncorrectedStartMs;
+    }
+
+    void uncorrectedStartMs(long ms) {
+        this.uncorrectedStartMs = ms;
+    }
 
     FairQueue.Entry<TaskRun> queueEntry() {
         return queueEntry;
