@@ -240,7 +240,7 @@ public final class QueueDispatcher {
                 r.acquire();
                 run.running(r);
                 pool.estimator().recordWait(run.spec().priority(), run.uncorrectedStartMs(), run.queueTimeMs());
-                pool.runningTasks().put(run.spec().taskId().toString(), run);
+                pool.startRunning(run);
                 toStart.add(run);
             }
             if (skipped) {

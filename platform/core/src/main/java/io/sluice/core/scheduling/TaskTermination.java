@@ -47,7 +47,7 @@ final class TaskTermination {
                 run.queued(null);
                 u.queued.decrementAndGet();
             }
-            if (pool.runningTasks().remove(run.spec().taskId().toString()) != null && run.replica() != null) {
+            if (pool.stopRunning(run) != null && run.replica() != null) {
                 run.replica().release();
                 g = run.generation();
                 u.running.decrementAndGet();
