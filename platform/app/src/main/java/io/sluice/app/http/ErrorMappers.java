@@ -172,7 +172,7 @@ public class ErrorMappers {
     }
 
     /** Dotted path of the offending member, as the contract's {@code field} wants it. */
-    static String path(JsonMappingException e) {
+    public static String path(JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference r : e.getPath()) {
             if (r.getIndex() >= 0) {

@@ -11,6 +11,7 @@ import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.http.CorrelationIds;
+import io.sluice.app.http.ErrorMappers;
 import io.sluice.app.security.Caller;
 import io.sluice.app.security.IdentityMap;
 import io.sluice.app.tasks.TaskService;
@@ -224,18 +225,8 @@ public class OpenAiRoute {
 
     /** Dotted path of the offending member ({@code messages[0].role}); null for the body itself. */
     private static String path(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getIndex() >= 0) {
-                sb.append('[').append(r.getIndex()).append(']');
-            } else if (r.getFieldName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(r.getFieldName());
-            }
-        }
-        return sb.isEmpty() ? null : sb.toString();
+        String p = ErrorMappers.path(e);
+        return "body".equals(p) ? null : p;
     }
 
     // ---------------------------------------------------------------------------------------- models
