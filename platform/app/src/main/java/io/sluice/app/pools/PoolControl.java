@@ -86,7 +86,7 @@ public class PoolControl {
             total += slotsTotal;
             replicas.add(new ReplicaView(r.qualifiedId(), replicaState(p, r), probe == null ? null : probe.engineVersion(), digest(probe),
                     slotsTotal, free, r.state() == ReplicaState.EXCLUDED ? null : r.lastError(),
-                    r.state() == ReplicaState.EXCLUDED ? r.lastError() : null));
+                    r.state() == ReplicaState.EXCLUDED ? exclusionReason(r) : null));
             if (r.lastError() != null && r.lastErrorAt() != null && r.state() != ReplicaState.READY
                     && (lastAt == null || r.lastErrorAt().isAfter(lastAt))) {
                 lastAt = r.lastErrorAt();
@@ -135,7 +135,7 @@ public class PoolControl {
                     if (r.state() == ReplicaState.READY) {
                         ready++;
                     } else if (r.state() == ReplicaState.EXCLUDED) {
-                        excluded.add(new Excluded(r.qualifiedId(), truncate(String.valueOf(r.lastError()))));
+                        excluded.add(new Excluded(r.qualifiedId(), exclusionReason(r)));
                     }
                 }
             }
@@ -246,6 +246,12 @@ public class PoolControl {
         }
         // Measured per-stream decode rate times the Ready slots: what the pool delivers when every slot decodes.
         return Math.round(1000.0 / msPerToken * Math.max(1, p.readySlots()) * 10.0) / 10.0;
+    }
+
+    /** Why a replica is excluded from its replica set (POOL-1), as logged; the contract bounds it at 1,024 characters. */
+    private static String exclusionReason(Replica r) {
+        String reason = String.valueOf(r.lastError());
+        return reason.length() <= 1024 ? reason : reason.substring(0, 1024);
     }
 
     private static String truncate(String s) {

@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  *       backpressure (SSE-3, ADM-4);
  *   <li>{@code down-tiny}: pool-x whose only replica never answers (ADM-8);
  *   <li>{@code sched-tiny}: pool-d with one slot at 50 tokens/s and 2 queue places per priority — deadlines and
- *       preemption (SCH-4, SCH-5).
+ *       preemption (SCH-4, SCH-5);
+ *   <li>{@code mix-tiny}: pool-m whose replica r0 runs the engine build every other instance runs and r1 another
+ *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2).
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -93,8 +95,16 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                           capacity: {interactive: 2, batch: 2}
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-m
+                        model: mix-tiny
+                        engine: llamacpp
+                        device_mask: "6"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                          - {id: r1, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
-                    instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0")));
+                    instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("m0"),
+                    instanceUrls.get("m1")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -118,7 +128,9 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
                 "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
                 "engine=llamacpp,port=0,model=slow-tiny,slots=1,tokens_per_s=20",
-                "engine=llamacpp,port=0,model=sched-tiny,slots=1,tokens_per_s=50");
+                "engine=llamacpp,port=0,model=sched-tiny,slots=1,tokens_per_s=50",
+                "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000",
+                "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000,engine_version=b9999");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -138,7 +150,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "m0", "m1"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -201,7 +213,10 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
         return db;
     }
 
-    /** Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d). */
+    /**
+     * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), m0, m1
+     * (pool-m).
+     */
     public static String engine(String name) {
         return instanceUrls.get(name);
     }

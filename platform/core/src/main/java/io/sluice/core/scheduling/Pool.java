@@ -270,12 +270,53 @@ public final class Pool {
                 .anyMatch(r -> r.state() == ReplicaState.READY);
     }
 
-    /** The engine version and digest the replica set agrees on: those of the first Ready replica by id. */
-    EngineProbe referenceProbe(Replica except) {
-        return replicas.stream()
-                .filter(r -> r != except && r.state() == ReplicaState.READY && r.probe() != null)
-                .min(Comparator.comparing(Replica::id))
-                .map(Replica::probe)
-                .orElse(null);
+    /**
+     * Records a replica's probe answer and returns the build the pool's replicas agree on after it (POOL-1, ADR 0018).
+     * A Ready replica that the new answer leaves outside the agreement (the reporting one included, when its engine
+     * was restarted with another build) is excluded in the same step, under the pool lock, so that replicas of two
+     * builds are never Ready together; those are returned for the caller to log.
+     */
+    synchronized Agreement report(Replica replica, EngineProbe p) {
+        replica.report(p);
+        EngineAgreement.Build agreed = EngineAgreement.agreed(replicas);
+        List<Replica> excluded = new ArrayList<>();
+        List<Replica> agreeingAgain = new ArrayList<>();
+        for (Replica r : replicas) {
+            if (r.reported() == null) {
+                continue;
+            }
+            boolean agrees = EngineAgreement.matches(agreed, r.reported());
+            if (r.state() == ReplicaState.READY && !agrees) {
+                r.markExcluded(r.reported(), mismatch(r.reported(), agreed));
+                excluded.add(r);
+            } else if (r != replica && r.state() == ReplicaState.EXCLUDED && agrees) {
+                agreeingAgain.add(r);
+            }
+        }
+        return new Agreement(agreed, excluded, agreeingAgain);
     }
+
+    /**
+     * Marks a replica Ready unless the agreement moved away from its build while it warmed up (another replica's
+     * answer came in meanwhile); false then, and the replica stays as it was.
+     */
+    synchronized boolean markReadyIfAgreed(Replica replica, EngineProbe p) {
+        if (!EngineAgreement.matches(EngineAgreement.agreed(replicas), p)) {
+            return false;
+        }
+        replica.markReady(p);
+        return true;
+    }
+
+    /** The reason a replica reporting {@code p} is not in the pool's replica set, for logs and the API. */
+    static String mismatch(EngineProbe p, EngineAgreement.Build agreed) {
+        return "reports " + EngineAgreement.Build.of(p) + " but its replica set serves " + agreed
+                + " (most replicas report it); excluded from placement until it reports the same build";
+    }
+
+    /**
+     * {@link #report}'s answer: the agreed build, the replicas it just excluded, and excluded replicas whose build the
+     * agreement moved to (to probe again now rather than at their next slow re-check).
+     */
+    record Agreement(EngineAgreement.Build agreed, List<Replica> excluded, List<Replica> agreeingAgain) {}
 }

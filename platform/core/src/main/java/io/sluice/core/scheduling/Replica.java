@@ -14,6 +14,8 @@ public final class Replica {
     private final java.util.Map<String, String> labels;
     private volatile ReplicaState state = ReplicaState.STARTING;
     private volatile EngineProbe probe;
+    /** The latest report of the engine, whether or not it made the replica Ready (POOL-1); set under the pool lock. */
+    private volatile EngineProbe reported;
     private volatile String lastError;
     private volatile java.time.Instant lastErrorAt;
     private volatile int consecutiveFailures;
@@ -61,6 +63,11 @@ public final class Replica {
         return probe;
     }
 
+    /** The engine's latest probe answer, or null before the first; what {@link EngineAgreement} counts. */
+    EngineProbe reported() {
+        return reported;
+    }
+
     public String lastError() {
         return lastError;
     }
@@ -96,6 +103,10 @@ public final class Replica {
         if (inFlight > 0) {
             inFlight--;
         }
+    }
+
+    void report(EngineProbe p) {
+        this.reported = p;
     }
 
     void markReady(EngineProbe p) {

@@ -62,14 +62,20 @@ final class ReplicaProber {
         }
         EngineAdapter adapter = replica.adapter();
         adapter.probe().thenCompose(p -> {
+            // Every answer counts towards the pool's agreed build, Ready replicas' too: an engine restarted in
+            // place with another build between two health checks must not keep serving the set.
+            Pool.Agreement agreement = pool.report(replica, p);
+            for (Replica other : agreement.excluded()) {
+                LOG.errorf("replica %s excluded from pool %s: %s", other.qualifiedId(), pool.id(), other.lastError());
+            }
+            for (Replica other : agreement.agreeingAgain()) {
+                reprobe(pool, other);
+            }
+            if (!EngineAgreement.matches(agreement.agreed(), p)) {
+                throw new ReplicaMismatch(p, Pool.mismatch(p, agreement.agreed()));
+            }
             if (replica.state() == ReplicaState.READY) {
                 return CompletableFuture.completedFuture(p);
-            }
-            EngineProbe ref = pool.referenceProbe(replica);
-            if (ref != null && (!ref.engineVersion().equals(p.engineVersion())
-                    || (ref.modelDigest() != null && !ref.modelDigest().equals(p.modelDigest())))) {
-                throw new ReplicaMismatch(p, "engine_version " + p.engineVersion() + " / digest " + p.modelDigest()
-                        + " differs from its replica set (" + ref.engineVersion() + " / " + ref.modelDigest() + ")");
             }
             return warmupDecode(pool, adapter).thenApply(x -> p);
         }).orTimeout(WARMUP_DECODE_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS).whenComplete((p, err) -> {
@@ -82,7 +88,10 @@ final class ReplicaProber {
 
     private long healthy(Pool pool, Replica replica, EngineProbe p) {
         boolean wasReady = replica.state() == ReplicaState.READY;
-        replica.markReady(p);
+        if (!pool.markReadyIfAgreed(replica, p)) {
+            // Another replica's answer moved the agreement while this one warmed up: the next probe excludes it.
+            return MIN_BACKOFF_MS;
+        }
         if (!wasReady) {
             LOG.infof("replica %s of pool %s is Ready: engine %s version %s, %d slots, ctx %d", replica.qualifiedId(), pool.id(),
                     pool.engine().wire(), p.engineVersion(), p.slots(), p.ctxMax());
