@@ -100,6 +100,7 @@ class KubernetesManifestIT {
         String advertised = env("SLUICE_INSTANCE_ADVERTISED_URL").path("value").asText();
         // The app expands the expression itself, whatever the order of the env list; check it with the real config.
         SluiceAppConfig config = new SmallRyeConfigBuilder()
+                .addDefaultInterceptors()
                 .withSources(new EnvConfigSource(Map.of("POD_IP", "10.1.2.3", "SLUICE_INSTANCE_ADVERTISED_URL", advertised), 300))
                 .withMapping(SluiceAppConfig.class)
                 .build()
