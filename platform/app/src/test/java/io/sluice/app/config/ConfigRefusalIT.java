@@ -79,7 +79,7 @@ class ConfigRefusalIT {
             Files.writeString(badValue, VALID + "defaults:\n  sessions: {max_turns: 0}\n");
             Outcome semantic = run(work, db, issuer, badValue, Map.of());
             assertThat(semantic.exitCode()).as(semantic.log()).isNotZero();
-            assertThat(semantic.log()).contains("refusing to start").contains("$.defaults.sessions.max_turns: must be positive")
+            assertThat(semantic.log()).contains("refusing to start").contains(badValue + ": $.defaults.sessions.max_turns: must be positive")
                     .doesNotContain("Listening on");
 
             assertThat(tableExists(db, "flyway_schema_history")).as("no migration ran").isFalse();

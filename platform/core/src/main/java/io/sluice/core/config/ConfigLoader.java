@@ -65,9 +65,12 @@ public final class ConfigLoader {
         this.yaml = builder.build();
     }
 
+    /** Reads {@code file}; every error message starts with the file, then the offending path. */
     public SluiceConfig load(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return read(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
         } catch (JsonMappingException e) {
             throw new ConfigException(file + ": " + pathOf(e) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
