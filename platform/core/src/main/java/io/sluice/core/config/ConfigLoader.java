@@ -2,6 +2,7 @@ package io.sluice.core.config;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -12,18 +13,24 @@ import io.sluice.core.task.WireEnum;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * Reads {@link SluiceConfig} from YAML. Strict mode (the default) rejects unknown properties with the path of
  * the offending field (SPEC CFG-2); every semantic error names its path too.
  */
 public final class ConfigLoader {
-    private static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+    /** Pool and replica ids; {@link ConfigSchema} publishes the same pattern. */
+    static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+    /** A catalog trust root: registry, key id and base64 SPKI separated by single spaces. */
+    static final Pattern TRUST_ROOT = Pattern.compile("^\\S+ \\S+ [A-Za-z0-9+/=]+$");
 
     /** Thrown for any invalid configuration; the message starts with the offending path. */
     public static final class ConfigException extends RuntimeException {
@@ -32,20 +39,38 @@ public final class ConfigLoader {
         }
     }
 
-    private final ObjectMapper yaml;
+    private static final Logger LOG = Logger.getLogger(ConfigLoader.class);
 
+    private final ObjectMapper yaml;
+    private final boolean strict;
+    private final Consumer<String> ignoredField;
+
+    /** Strict ({@code true}) refuses unknown fields; compat logs each one (a warning naming its path) and ignores it. */
     public ConfigLoader(boolean strict) {
-        this.yaml = JsonMapper.builder(new YAMLFactory())
+        this(strict, path -> LOG.warnf("configuration: ignoring unknown field %s (compat mode)", path));
+    }
+
+    /**
+     * @param strict refuse unknown fields (CFG-2 strict mode) instead of ignoring them
+     * @param ignoredField told the path of every unknown field ignored in compat mode
+     */
+    public ConfigLoader(boolean strict, Consumer<String> ignoredField) {
+        this.strict = strict;
+        this.ignoredField = ignoredField;
+        var builder = JsonMapper.builder(new YAMLFactory())
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict)
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-                .addModule(WireEnumModule.create(EngineKind.class, Priority.class))
-                .build();
+                .addModule(WireEnumModule.create(EngineKind.class, Priority.class));
+        this.yaml = builder.build();
     }
 
+    /** Reads {@code file}; every error message starts with the file, then the offending path. */
     public SluiceConfig load(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            return validate(yaml.readValue(in, SluiceConfig.class));
+            return read(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
         } catch (JsonMappingException e) {
             throw new ConfigException(file + ": " + pathOf(e) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -55,12 +80,23 @@ public final class ConfigLoader {
 
     public SluiceConfig parse(String yamlText) {
         try {
-            return validate(yaml.readValue(yamlText, SluiceConfig.class));
+            return read(yamlText);
         } catch (JsonMappingException e) {
             throw new ConfigException(pathOf(e) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new ConfigException(e.getMessage(), e);
         }
+    }
+
+    private SluiceConfig read(String yamlText) throws IOException {
+        if (!strict) {
+            // Jackson skips unknown fields silently; compat mode must still say which ones it ignored (CFG-2).
+            JsonNode tree = yaml.readTree(yamlText);
+            if (tree != null) {
+                ConfigSchema.unknownFields(tree).forEach(ignoredField);
+            }
+        }
+        return validate(yaml.readValue(yamlText, SluiceConfig.class));
     }
 
     private static String pathOf(JsonMappingException e) {
@@ -138,7 +174,43 @@ public final class ConfigLoader {
         if (!(c.scheduling().defaultTenantWeight() > 0)) {
             throw fail("$.scheduling.default_tenant_weight", "must be positive");
         }
+        var admission = c.admission();
+        positive("$.admission.max_body_bytes", admission.maxBodyBytes());
+        var policy = admission.policy();
+        positive("$.admission.policy.call_timeout_ms", policy.callTimeoutMs());
+        positive("$.admission.policy.call_wall_timeout_ms", policy.callWallTimeoutMs());
+        positive("$.admission.policy.memory_bytes", policy.memoryBytes());
+        positive("$.admission.policy.output_bytes", policy.outputBytes());
+        positive("$.admission.policy.module_bytes", policy.moduleBytes());
+        if (c.trust().roots() != null) {
+            for (int i = 0; i < c.trust().roots().size(); i++) {
+                String root = c.trust().roots().get(i);
+                if (root == null || !TRUST_ROOT.matcher(root).matches()) {
+                    throw fail("$.trust.roots[" + i + "]", "must be 'registry keyid base64-SPKI'");
+                }
+            }
+        }
+        var sessions = c.defaults().sessions();
+        positive("$.defaults.sessions.ttl_ms", sessions.ttlMs());
+        positive("$.defaults.sessions.max_turns", sessions.maxTurns());
+        positive("$.defaults.sessions.tokens_budget", sessions.tokensBudget());
+        positive("$.defaults.sessions.time_budget_ms", sessions.timeBudgetMs());
+        positive("$.defaults.sessions.cost_budget", sessions.costBudget());
+        notNegative("$.defaults.sessions.cost_per_1k_prompt_tokens", sessions.costPer1kPromptTokens());
+        notNegative("$.defaults.sessions.cost_per_1k_output_tokens", sessions.costPer1kOutputTokens());
         return c;
+    }
+
+    private static void positive(String path, Number value) {
+        if (value != null && !(value.doubleValue() > 0)) {
+            throw fail(path, "must be positive");
+        }
+    }
+
+    private static void notNegative(String path, Number value) {
+        if (value != null && value.doubleValue() < 0) {
+            throw fail(path, "must not be negative");
+        }
     }
 
     private static ConfigException fail(String path, String message) {

@@ -1,21 +1,104 @@
 package io.sluice.core.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.sluice.core.task.EngineKind;
 import io.sluice.core.task.Priority;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The operator's configuration of pools, engines and scheduling (SPEC CFG-1), read from one YAML file by
- * {@link ConfigLoader}. Property names are snake_case in YAML.
+ * The operator's configuration of pools, engines, scheduling, admission, trust and defaults (SPEC CFG-1), read from
+ * one YAML file by {@link ConfigLoader}. Property names are snake_case in YAML. Its JSON Schema is generated from
+ * these records by {@link ConfigSchema}.
  *
  * @param pools the pools this instance schedules onto
  * @param scheduling fair-queuing weights
+ * @param admission admission limits; unset members keep the platform's settings
+ * @param trust model catalog trust; unset members keep the platform's settings
+ * @param defaults defaults of what tenants do not set themselves; unset members keep the platform's settings
  */
-public record SluiceConfig(List<PoolConfig> pools, SchedulingConfig scheduling) {
+public record SluiceConfig(
+        List<PoolConfig> pools,
+        SchedulingConfig scheduling,
+        AdmissionConfig admission,
+        TrustConfig trust,
+        DefaultsConfig defaults) {
     public SluiceConfig {
         pools = pools == null ? List.of() : List.copyOf(pools);
         scheduling = scheduling == null ? SchedulingConfig.DEFAULTS : scheduling;
+        admission = admission == null ? AdmissionConfig.UNSET : admission;
+        trust = trust == null ? TrustConfig.UNSET : trust;
+        defaults = defaults == null ? DefaultsConfig.UNSET : defaults;
+    }
+
+    public SluiceConfig(List<PoolConfig> pools, SchedulingConfig scheduling) {
+        this(pools, scheduling, null, null, null);
+    }
+
+    /**
+     * Admission limits. Every member is optional: {@code null} keeps what the platform's own setting says (the
+     * {@code sluice.*} property it overrides is named in docs/configuration.md).
+     *
+     * @param maxBodyBytes largest accepted request body (ADM-3)
+     * @param policy limits of tenant policy calls made at admission (POL-2)
+     */
+    public record AdmissionConfig(Long maxBodyBytes, PolicyLimits policy) {
+        public static final AdmissionConfig UNSET = new AdmissionConfig(null, null);
+
+        public AdmissionConfig {
+            policy = policy == null ? PolicyLimits.UNSET : policy;
+        }
+    }
+
+    /**
+     * @param callTimeoutMs CPU-time limit of one policy call
+     * @param callWallTimeoutMs wall-clock stop of one policy call
+     * @param memoryBytes guest memory per policy instance
+     * @param outputBytes largest output of one call
+     * @param moduleBytes largest module accepted at upload
+     */
+    public record PolicyLimits(Long callTimeoutMs, Long callWallTimeoutMs, Long memoryBytes, Integer outputBytes,
+            Integer moduleBytes) {
+        public static final PolicyLimits UNSET = new PolicyLimits(null, null, null, null, null);
+    }
+
+    /**
+     * Model catalog trust (CAT-2).
+     *
+     * @param policy strict refuses untrusted entries, permissive stores them as unverified
+     * @param roots trust roots, each {@code registry keyid base64-SPKI}
+     */
+    public record TrustConfig(TrustPolicy policy, List<String> roots) {
+        public static final TrustConfig UNSET = new TrustConfig(null, null);
+
+        public TrustConfig {
+            roots = roots == null ? null : List.copyOf(roots);
+        }
+    }
+
+    /** @param sessions defaults of sessions whose first task sets none (SES-2, SES-4) */
+    public record DefaultsConfig(SessionDefaults sessions) {
+        public static final DefaultsConfig UNSET = new DefaultsConfig(null);
+
+        public DefaultsConfig {
+            sessions = sessions == null ? SessionDefaults.UNSET : sessions;
+        }
+    }
+
+    /**
+     * @param ttlMs session time to live
+     * @param maxTurns tasks a session may admit
+     * @param tokensBudget generated tokens a session may use
+     * @param timeBudgetMs decode milliseconds a session may use
+     * @param costBudget cost units a session may use
+     * @param costPer1kPromptTokens cost units of 1,000 prompt tokens
+     * @param costPer1kOutputTokens cost units of 1,000 generated tokens
+     */
+    public record SessionDefaults(Long ttlMs, Integer maxTurns, Long tokensBudget, Long timeBudgetMs, Double costBudget,
+            // snake_case alone would spell these cost_per1k_...; the platform properties say per-1k.
+            @JsonProperty("cost_per_1k_prompt_tokens") Double costPer1kPromptTokens,
+            @JsonProperty("cost_per_1k_output_tokens") Double costPer1kOutputTokens) {
+        public static final SessionDefaults UNSET = new SessionDefaults(null, null, null, null, null, null, null);
     }
 
     /**
