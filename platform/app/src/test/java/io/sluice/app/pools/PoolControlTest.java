@@ -103,9 +103,9 @@ class PoolControlTest extends ApiTest {
         RestAssured.given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + adminToken())
                 .contentType(ContentType.JSON).body(Map.of()).post("/v1/pools/pool-a/drain").then().statusCode(400);
         assertThat(countRows("pool_drains where pool_id = 'pool-a'")).isZero();
-        // Switching a pool to another model needs the catalog: typed 501, the pool is untouched.
+        // A model that is neither a catalog entry nor the pool's own: 404 naming the field, the pool is untouched.
         asAdmin().contentType(ContentType.JSON).body(Map.of("new_model_ref", "other-model")).post("/v1/pools/pool-a/reload").then()
-                .statusCode(501).body("code", equalTo("NOT_IMPLEMENTED"));
+                .statusCode(404).body("code", equalTo("NOT_FOUND")).body("field", equalTo("new_model_ref"));
         assertThat(poolState("pool-a")).isEqualTo("ready");
     }
 
