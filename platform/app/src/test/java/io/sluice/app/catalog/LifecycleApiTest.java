@@ -215,6 +215,25 @@ class LifecycleApiTest extends CatalogApiSupport {
                 .body("code", equalTo("MODEL_DEPRECATED"));
     }
 
+    @Test
+    @DisplayName("LIFE-1 the gauge model_state{model_id,state} is 1 for the entry's state and 0 for the others after every transition")
+    void gaugeReflectsEveryTransition() {
+        String id = ingest("dev-tiny", unique("gauge"));
+        assertOnlyGauge(id, ModelState.Draft);
+        for (ModelState to : List.of(ModelState.Active, ModelState.Canary, ModelState.Active, ModelState.Deprecated, ModelState.Retired)) {
+            move(id, to);
+            assertOnlyGauge(id, to);
+        }
+    }
+
+    private static void assertOnlyGauge(String id, ModelState state) {
+        String scrape = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (ModelState g : ModelState.values()) {
+            assertThat(CatalogWalkthroughTest.gauge(scrape, id, g.name())).as("model_state %s of an entry %s", g, state)
+                    .isEqualTo(g == state ? 1.0 : 0.0);
+        }
+    }
+
     private static int status(HttpClient http, URI uri) {
         try {
             return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
