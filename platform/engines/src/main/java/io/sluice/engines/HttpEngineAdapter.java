@@ -187,6 +187,26 @@ abstract class HttpEngineAdapter implements EngineAdapter {
         });
     }
 
+    /** POSTs a JSON body to a control path (not the task path) and only checks its status. */
+    CompletableFuture<Void> postOk(String path, String jsonBody) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        RequestOptions o = request(HttpMethod.POST, path).setTimeout(PROBE_TIMEOUT.toMillis())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        client.request(o)
+                .compose(req -> req.send(jsonBody))
+                .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(), body.toString(StandardCharsets.UTF_8))))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        result.completeExceptionally(EngineErrors.transport(engineName(), path, ar.cause()));
+                    } else if (ar.result().status() / 100 != 2) {
+                        result.completeExceptionally(httpError(path, ar.result().status(), ar.result().body()));
+                    } else {
+                        result.complete(null);
+                    }
+                });
+        return result;
+    }
+
     @Override
     public void close() {
         client.close();

@@ -68,6 +68,12 @@ public final class TritonAdapter extends HttpEngineAdapter {
         return super.httpError(what, status, body);
     }
 
+    /** Triton's model-repository extension: {@code POST /v2/repository/models/{m}/unload} (LIFE-2, a Retired model). */
+    @Override
+    public CompletableFuture<Void> unload() {
+        return postOk("/v2/repository/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20") + "/unload", "{}");
+    }
+
     @Override
     public CompletableFuture<EngineProbe> probe() {
         CompletableFuture<String> version = getJson("/v2").thenApply(v -> v.path("version").asText("")).exceptionally(e -> "");

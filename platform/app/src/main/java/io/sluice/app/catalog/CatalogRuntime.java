@@ -58,7 +58,19 @@ public class CatalogRuntime {
     @Inject
     TaskScheduler scheduler;
 
+    /**
+     * A catalog entry as the pools see it: which artifact it is and what its lifecycle asks of the pools serving it
+     * (LIFE-2: drain by {@code drainDeadline} when Deprecated; stop and unload when Retired).
+     */
+    public record Entry(UUID id, String name, String tag, String artifactDigest, ModelState state, java.time.OffsetDateTime drainDeadline) {
+        public String ref() {
+            return name + ":" + tag;
+        }
+    }
+
     private volatile CatalogSnapshot snapshot = CatalogSnapshot.EMPTY;
+    private volatile List<Entry> entries = List.of();
+    private final List<java.util.function.Consumer<List<Entry>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<UUID, ModelState> states = new ConcurrentHashMap<>();
     private final AtomicBoolean refreshRequested = new AtomicBoolean();
     private ScheduledExecutorService refresher;
@@ -102,6 +114,16 @@ public class CatalogRuntime {
         return snapshot.refs();
     }
 
+    /** The entries as last read, in any state. */
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    /** Called with every entry after each refresh, on the refreshing thread (never an event loop). */
+    public void onRefresh(java.util.function.Consumer<List<Entry>> listener) {
+        listeners.add(listener);
+    }
+
     /** Reloads on a worker thread and resumes on the caller's context: a change is in force when it is answered. */
     Uni<Void> refreshNow() {
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
@@ -139,17 +161,23 @@ public class CatalogRuntime {
     /** Re-reads states, splits and overrides. Blocks the calling thread (never an event loop). */
     synchronized void reload() throws Throwable {
         List<Object[]> models = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
-                .flatMap(s -> s.createNativeQuery("select id, name, tag, state from catalog_models", Object[].class).getResultList())));
+                .flatMap(s -> s.createNativeQuery("select id, name, tag, state, artifact_digest, drain_deadline_at from catalog_models",
+                        Object[].class).getResultList())));
+        List<Object[]> continuingRows = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
+                .flatMap(s -> s.createNativeQuery("select c.model_id, c.session_id from catalog_continuing_sessions c"
+                        + " join catalog_models m on m.id = c.model_id where m.state = 'Deprecated'", Object[].class).getResultList())));
         List<Object[]> aliases = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
                 .flatMap(s -> s.createNativeQuery("select alias, targets_json from catalog_aliases", Object[].class).getResultList())));
         List<String> overriders = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
                 .flatMap(s -> s.createNativeQuery("select id from tenants where may_override", String.class).getResultList())));
         List<CatalogSnapshot.Model> ms = new ArrayList<>();
+        List<Entry> read = new ArrayList<>();
         Set<UUID> seen = new HashSet<>();
         for (Object[] r : models) {
             UUID id = (UUID) r[0];
             ModelState state = ModelState.parse((String) r[3]);
             ms.add(new CatalogSnapshot.Model(id, (String) r[1], (String) r[2], state));
+            read.add(new Entry(id, (String) r[1], (String) r[2], (String) r[4], state, offsetDateTime(r[5])));
             seen.add(id);
             if (states.put(id, state) == null) {
                 for (ModelState g : ModelState.values()) {
@@ -168,6 +196,37 @@ public class CatalogRuntime {
                     .map(t -> new CanarySplit.Target(UUID.fromString((String) t.get("model_id")), ((Number) t.get("percent")).intValue()))
                     .toList());
         }
-        snapshot = new CatalogSnapshot(ms, splits, new HashSet<>(overriders));
+        Map<UUID, Set<UUID>> continuing = new HashMap<>();
+        for (Object[] r : continuingRows) {
+            continuing.computeIfAbsent((UUID) r[0], k -> new HashSet<>()).add((UUID) r[1]);
+        }
+        snapshot = new CatalogSnapshot(ms, splits, new HashSet<>(overriders), continuing);
+        entries = List.copyOf(read);
+        for (var l : listeners) {
+            try {
+                l.accept(entries);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "a catalog refresh listener failed; the others still run");
+            }
+        }
+    }
+
+    private static java.time.OffsetDateTime offsetDateTime(Object o) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof java.time.OffsetDateTime t) {
+            return t;
+        }
+        if (o instanceof java.time.Instant i) {
+            return i.atOffset(java.time.ZoneOffset.UTC);
+        }
+        if (o instanceof java.time.LocalDateTime l) {
+            return l.atOffset(java.time.ZoneOffset.UTC);
+        }
+        if (o instanceof java.sql.Timestamp ts) {
+            return ts.toInstant().atOffset(java.time.ZoneOffset.UTC);
+        }
+        throw new IllegalStateException("unexpected timestamp type " + o.getClass());
     }
 }

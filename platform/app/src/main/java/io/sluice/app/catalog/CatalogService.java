@@ -330,6 +330,61 @@ public class CatalogService {
         }));
     }
 
+    /** The catalog entry a pool is asked to load, verified again (CAT-3). */
+    public record LoadTarget(UUID id, String name, String tag, String artifactDigest) {
+        public String ref() {
+            return name + ":" + tag;
+        }
+    }
+
+    /**
+     * Resolves a pool reload's {@code new_model_ref} ({@code name:tag} or entry id) and verifies the entry again, as
+     * {@code POST .../verify} does: the run is recorded on the entry and counted (CAT-3 "verified again before a pool
+     * loads"). Null when the ref names no catalog entry.
+     *
+     * @throws SluiceException {@code MODEL_DEPRECATED} for a Deprecated or Retired entry; {@code UNTRUSTED_ARTIFACT}
+     *     when the verification fails under the strict policy
+     */
+    public Uni<LoadTarget> verifyForLoad(String ref) {
+        UUID byId = null;
+        String name = null;
+        String tag = null;
+        try {
+            byId = UUID.fromString(ref);
+        } catch (IllegalArgumentException notAnId) {
+            int colon = ref.indexOf(':');
+            if (colon <= 0 || colon == ref.length() - 1) {
+                return Uni.createFrom().nullItem();
+            }
+            name = ref.substring(0, colon);
+            tag = ref.substring(colon + 1);
+        }
+        UUID id = byId;
+        String n = name;
+        String t = tag;
+        Uni<CatalogModelEntity> find = Panache.withSession(() -> id != null
+                ? CatalogModelEntity.<CatalogModelEntity>findById(id)
+                : CatalogModelEntity.<CatalogModelEntity>find("name = ?1 and tag = ?2", n, t).firstResult());
+        return find.flatMap(e -> {
+            if (e == null) {
+                return Uni.createFrom().nullItem();
+            }
+            ModelState state = ModelState.parse(e.state);
+            if (state == ModelState.Deprecated || state == ModelState.Retired) {
+                throw new SluiceException(SluiceError.of(ErrorCode.MODEL_DEPRECATED, "model " + e.name + ":" + e.tag + " is " + state
+                        + "; a pool may not load it").withField("new_model_ref"));
+            }
+            return verify(e.id.toString()).map(run -> {
+                if (!"verified".equals(run.state()) && CatalogTrust.STRICT.equals(trust.policy())) {
+                    throw new SluiceException(SluiceError.of(ErrorCode.UNTRUSTED_ARTIFACT, "model " + e.name + ":" + e.tag
+                            + " did not verify again before the load (" + run.state() + ", verification " + run.verificationId()
+                            + "); see the entry's verification").withField("new_model_ref"));
+                }
+                return new LoadTarget(e.id, e.name, e.tag, e.artifactDigest);
+            });
+        });
+    }
+
     // ------------------------------------------------------------------------------------------ lifecycle
 
     /**
@@ -381,11 +436,34 @@ public class CatalogService {
                                 }
                                 return transition(uuid, from, to, now, subject, change.reason(), deadline).persist();
                             })
+                            .flatMap(x -> to == ModelState.Deprecated ? recordContinuingSessions(uuid, e.name + ":" + e.tag)
+                                    : Uni.createFrom().item(0))
                             .flatMap(x -> Panache.getSession().flatMap(s -> s.refresh(e)))
                             .flatMap(x -> transitions(uuid))
                             .map(h -> view(e, h));
                 }))
                 .call(runtime::refreshNow);
+    }
+
+    /**
+     * LIFE-2 "existing sessions continue": in the transaction of the Deprecated transition, records the live sessions
+     * that have tasks on the entry — asked for by {@code name:tag}, by entry id or through an alias targeting it (the
+     * task's request), or served under {@code name:tag}. Admission lets exactly these sessions go on without an
+     * override. One scan of the tasks table per deprecation, never per task.
+     */
+    private static Uni<Integer> recordContinuingSessions(UUID id, String ref) {
+        return Panache.getSession().flatMap(s -> s.createNativeQuery("insert into catalog_continuing_sessions (model_id, session_id)"
+                        + " select distinct cast(?1 as uuid), t.session_id from tasks t join sessions ss on ss.id = t.session_id"
+                        + " where ss.deleted_at is null and ss.expires_at > now()"
+                        + " and (t.model_ref = cast(?2 as text)"
+                        + "   or (cast(t.request_json as jsonb) ->> 'model_ref') in (cast(?2 as text), cast(?3 as text))"
+                        + "   or (cast(t.request_json as jsonb) ->> 'model_ref') in (select a.alias from catalog_aliases a"
+                        + "       where cast(a.targets_json as jsonb) @> jsonb_build_array(jsonb_build_object('model_id', cast(?3 as text)))))"
+                        + " on conflict do nothing")
+                .setParameter(1, id)
+                .setParameter(2, ref)
+                .setParameter(3, id.toString())
+                .executeUpdate());
     }
 
     // ------------------------------------------------------------------------------------------ aliases

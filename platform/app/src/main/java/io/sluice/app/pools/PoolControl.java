@@ -1,5 +1,7 @@
 package io.sluice.app.pools;
 
+import io.sluice.app.catalog.CatalogRuntime;
+import io.sluice.app.catalog.CatalogService;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.pools.PoolDtos.*;
 import io.sluice.core.engine.EngineProbe;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -46,6 +49,9 @@ public class PoolControl {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    CatalogService catalog;
 
     private final Map<String, PoolReloadStatus> reloads = new ConcurrentHashMap<>();
 
@@ -156,39 +162,82 @@ public class PoolControl {
     }
 
     /**
-     * Reload (POOL-3). This build serves the configured model only (the catalog that resolves another model is not
-     * here yet): a reload to the pool's own model probes every replica again and ends a drain; it succeeds once a
-     * replica is Ready again and rolls back (the pool keeps its state) when none is within 30 s.
+     * Reload (POOL-3, CAT-3). A {@code new_model_ref} that names a catalog entry ({@code name:tag} or id) is verified
+     * again first (signatures and SBOM against today's trust roots, recorded on the entry); then every replica is
+     * probed again, and the load succeeds only when a Ready replica reports the entry's artifact digest. A digest
+     * mismatch, or no Ready replica within 30 s, rolls back: the pool goes on serving what its engines serve, and the
+     * reload's status carries the cause. The pool's engines are configured for one model name, so the entry must be
+     * that model ({@code name} or {@code name:tag} equal to the pool's model): a new version of it. A ref outside the
+     * catalog is accepted only as the pool's own model (a re-probe, as before the catalog).
      */
     public CompletionStage<PoolActionAccepted> reload(Pool p, String newModelRef) {
-        if (!p.model().equals(newModelRef)) {
-            throw new SluiceException(SluiceError.of(ErrorCode.NOT_IMPLEMENTED, "reloading pool " + p.id() + " with another model ("
-                    + newModelRef + ") needs the model catalog, which this build does not have; only a reload of its model "
-                    + p.model() + " (re-probe) is implemented"));
-        }
         PoolReloadStatus running = reloads.get(p.id());
         if (running != null && running.endedAt() == null) {
             throw SluiceException.of(ErrorCode.CONFLICT, "a reload of pool " + p.id() + " is already running");
         }
+        return catalog.verifyForLoad(newModelRef).subscribeAsCompletionStage().thenCompose(target -> {
+            if (target == null && !p.model().equals(newModelRef)) {
+                throw new SluiceException(SluiceError.of(ErrorCode.NOT_FOUND, "new_model_ref " + newModelRef
+                        + " names no catalog entry and is not the model of pool " + p.id() + " (" + p.model() + ")").withField("new_model_ref"));
+            }
+            if (target != null && !p.model().equals(target.name()) && !p.model().equals(target.ref())) {
+                throw new SluiceException(SluiceError.of(ErrorCode.CONFLICT, "pool " + p.id() + " serves model " + p.model()
+                        + " (its engines are configured for that name); catalog entry " + target.ref() + " is another model: a pool"
+                        + " configured for " + target.name() + " must load it").withField("new_model_ref"));
+            }
+            return start(p, newModelRef, target);
+        });
+    }
+
+    private CompletionStage<PoolActionAccepted> start(Pool p, String newModelRef, CatalogService.LoadTarget target) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        reloads.put(p.id(), new PoolReloadStatus("loading", newModelRef, now, null, null));
+        UUID modelId = target == null ? null : target.id();
+        synchronized (reloads) {
+            PoolReloadStatus running = reloads.get(p.id());
+            if (running != null && running.endedAt() == null) {
+                throw SluiceException.of(ErrorCode.CONFLICT, "a reload of pool " + p.id() + " is already running");
+            }
+            reloads.put(p.id(), new PoolReloadStatus("loading", newModelRef, modelId, now, null, null));
+        }
         return drains.end(p).thenApply(v -> {
             scheduler.reprobe(p);
             long deadline = System.nanoTime() + RELOAD_WAIT_MS * 1_000_000L;
             vertx.setPeriodic(RELOAD_POLL_MS, id -> {
-                boolean ready = p.replicas().stream().anyMatch(r -> r.state() == ReplicaState.READY);
-                if (ready || System.nanoTime() > deadline) {
-                    vertx.cancelTimer(id);
-                    OffsetDateTime ended = OffsetDateTime.now(ZoneOffset.UTC);
-                    reloads.put(p.id(), ready
-                            ? new PoolReloadStatus("succeeded", newModelRef, now, ended, null)
-                            : new PoolReloadStatus("rolled_back", newModelRef, now, ended, ErrorBody.of(SluiceError.of(
-                                    ErrorCode.POOL_UNAVAILABLE, "no replica of pool " + p.id() + " became Ready within "
-                                            + RELOAD_WAIT_MS / 1000 + " s"), null)));
+                EngineProbe ref = reference(p);
+                boolean ready = ref != null;
+                if (!ready && System.nanoTime() <= deadline) {
+                    return;
                 }
+                vertx.cancelTimer(id);
+                OffsetDateTime ended = OffsetDateTime.now(ZoneOffset.UTC);
+                if (!ready) {
+                    reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, modelId, now, ended, ErrorBody.of(SluiceError.of(
+                            ErrorCode.POOL_UNAVAILABLE, "no replica of pool " + p.id() + " became Ready within " + RELOAD_WAIT_MS / 1000 + " s"),
+                            null)));
+                    return;
+                }
+                String reported = digest(ref);
+                if (target != null && !target.artifactDigest().equals(reported)) {
+                    reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, modelId, now, ended, ErrorBody.of(SluiceError.of(
+                            ErrorCode.UNTRUSTED_ARTIFACT, "digest mismatch: the engines of pool " + p.id() + " report "
+                                    + (reported == null ? "no sha256 digest" : reported) + ", catalog entry " + target.ref() + " is "
+                                    + target.artifactDigest() + "; the load is refused and the pool keeps serving what it served")
+                            .withField("new_model_ref"), null)));
+                    return;
+                }
+                reloads.put(p.id(), new PoolReloadStatus("succeeded", newModelRef, modelId, now, ended, null));
             });
             return new PoolActionAccepted(p.id(), "reload", now, null, newModelRef);
         });
+    }
+
+    /** The catalog entry a pool serves: named by its model ({@code name} or {@code name:tag}) and carrying the digest its engines report. */
+    public static boolean serves(Pool p, CatalogRuntime.Entry e) {
+        if (!p.model().equals(e.ref()) && !p.model().equals(e.name())) {
+            return false;
+        }
+        String reported = digest(reference(p));
+        return reported != null && reported.equals(e.artifactDigest());
     }
 
     private String state(Pool p, PoolDrainStatus drain) {

@@ -17,7 +17,8 @@ public final class PoolDtos {
 
     public record PoolDrainStatus(OffsetDateTime startedAt, OffsetDateTime deadlineAt, int inFlight) {}
 
-    public record PoolReloadStatus(String state, String newModelRef, OffsetDateTime startedAt, OffsetDateTime endedAt, ErrorBody error) {}
+    public record PoolReloadStatus(String state, String newModelRef, java.util.UUID newModelId, OffsetDateTime startedAt, OffsetDateTime endedAt,
+            ErrorBody error) {}
 
     public record PoolView(
             String poolId,

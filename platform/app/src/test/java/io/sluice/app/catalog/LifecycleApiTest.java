@@ -6,7 +6,12 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.sluice.app.testing.Await;
+import io.sluice.app.testing.SluiceStack;
 import io.sluice.core.catalog.ModelState;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +101,7 @@ class LifecycleApiTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("catalog: a Deprecated model refuses tasks with MODEL_DEPRECATED unless the tenant may override; Retired refuses all (existing-session continuity is still open)")
+    @DisplayName("catalog: a Deprecated model refuses tasks of new sessions with MODEL_DEPRECATED unless the tenant may override; Retired refuses all")
     void deprecatedAndRetiredRefuseTasks() {
         String tenant = unique("life2-tenant");
         String tag = unique("life2");
@@ -126,6 +131,123 @@ class LifecycleApiTest extends CatalogApiSupport {
         Map<String, Object> again = task(ref);
         again.put("override", true);
         as(tenant).contentType(ContentType.JSON).body(again).post("/v1/tasks").then().statusCode(410).body("code", equalTo("MODEL_DEPRECATED"));
+    }
+
+    @Test
+    @DisplayName("LIFE-2 a session that had tasks on a model before its deprecation keeps being admitted without override; a new session is refused; Retired refuses both")
+    void existingSessionsContinueOnADeprecatedModel() {
+        String tenant = unique("life2-sessions");
+        String tag = unique("cont");
+        String id = entryIn("dev-tiny", tag, ModelState.Active);
+        String ref = "dev-tiny:" + tag;
+        Map<String, Object> first = task(ref);
+        String session = (String) first.get("session_id");
+        submit(tenant, first);
+        // A session that asked by entry id counts too.
+        Map<String, Object> byId = task(id);
+        String sessionById = (String) byId.get("session_id");
+        submit(tenant, byId);
+
+        asAdmin().contentType(ContentType.JSON).body(Map.of("state", "Deprecated", "reason", "superseded"))
+                .post("/v1/catalog/models/" + id + "/state").then().statusCode(200);
+
+        Map<String, Object> again = task(ref);
+        again.put("session_id", session);
+        submit(tenant, again);
+        Map<String, Object> againById = task(ref);
+        againById.put("session_id", sessionById);
+        submit(tenant, againById);
+        long tasks = countRows("tasks where tenant_id = '" + tenant + "'");
+        as(tenant).contentType(ContentType.JSON).body(task(ref)).post("/v1/tasks").then().statusCode(410)
+                .body("code", equalTo("MODEL_DEPRECATED"));
+        assertThat(countRows("tasks where tenant_id = '" + tenant + "'")).isEqualTo(tasks);
+
+        move(id, ModelState.Retired);
+        Map<String, Object> afterRetire = task(ref);
+        afterRetire.put("session_id", session);
+        as(tenant).contentType(ContentType.JSON).body(afterRetire).post("/v1/tasks").then().statusCode(410)
+                .body("code", equalTo("MODEL_DEPRECATED"));
+    }
+
+    @Test
+    @DisplayName("LIFE-2 pools serving a Deprecated model keep serving its sessions until the deadline and are drained by it; on Retired they stop, the engine unloads the model and the entry is read-only")
+    void poolsDrainByTheDeadlineAndUnloadOnRetirement() {
+        String tenant = unique("life2-pools");
+        String tag = unique("served");
+        String id = asAdmin().contentType(ContentType.JSON)
+                .body(TestSigner.signedModel("life-tiny", tag, "sha256:" + SluiceStack.LIFE_TINY_DIGEST)).post("/v1/catalog/models")
+                .then().statusCode(201).extract().path("id");
+        move(id, ModelState.Active);
+        String ref = "life-tiny:" + tag;
+        Await.until(Duration.ofSeconds(30), () -> "ready".equals(asAdmin().get("/v1/pools/pool-l").then().extract().path("state")),
+                "pool-l is ready");
+        Map<String, Object> first = task(ref);
+        String session = (String) first.get("session_id");
+        awaitSucceeded(tenant, submit(tenant, first));
+
+        var deprecated = asAdmin().contentType(ContentType.JSON).body(Map.of("state", "Deprecated", "deadline_ms", 4000))
+                .post("/v1/catalog/models/" + id + "/state").then().statusCode(200).extract().jsonPath();
+        java.time.OffsetDateTime deadline = java.time.OffsetDateTime.parse(
+                deprecated.getString("history[" + (deprecated.getList("history").size() - 1) + "].deadline_at"));
+        // Before the deadline the pool serves the existing session.
+        Map<String, Object> during = task(ref);
+        during.put("session_id", session);
+        String duringTask = submit(tenant, during);
+        awaitSucceeded(tenant, duringTask);
+        assertThat(as(tenant).get("/v1/tasks/" + duringTask).then().extract().<String>path("pool_id")).isEqualTo("pool-l");
+
+        Await.until(Duration.ofSeconds(30), () -> asAdmin().get("/v1/pools/pool-l").then().extract().path("drain") != null,
+                "pool-l drains once the deadline passed");
+        var pool = asAdmin().get("/v1/pools/pool-l").then().statusCode(200).extract().jsonPath();
+        assertThat(java.time.OffsetDateTime.parse(pool.getString("drain.started_at"))).isAfterOrEqualTo(deadline.minusSeconds(1));
+        assertThat(java.time.OffsetDateTime.parse(pool.getString("drain.deadline_at"))).isBeforeOrEqualTo(deadline.plusSeconds(30));
+        assertThat(pool.getString("state")).isIn("draining", "drained");
+
+        move(id, ModelState.Retired);
+        HttpClient http = HttpClient.newHttpClient();
+        URI ready = URI.create(SluiceStack.engine("l0") + "/v2/models/life-tiny/ready");
+        Await.until(Duration.ofSeconds(30), () -> status(http, ready) != 200, "the engine of pool-l unloaded life-tiny");
+        asAdmin().get("/v1/catalog/models/" + id).then().statusCode(200).body("archived", equalTo(true)).body("state", equalTo("Retired"));
+        asAdmin().post("/v1/catalog/models/" + id + "/verify").then().statusCode(409).body("code", equalTo("CONFLICT"));
+        Map<String, Object> afterRetire = task(ref);
+        afterRetire.put("session_id", session);
+        as(tenant).contentType(ContentType.JSON).body(afterRetire).post("/v1/tasks").then().statusCode(410)
+                .body("code", equalTo("MODEL_DEPRECATED"));
+    }
+
+    @Test
+    @DisplayName("LIFE-1 the gauge model_state{model_id,state} is 1 for the entry's state and 0 for the others after every transition")
+    void gaugeReflectsEveryTransition() {
+        String id = ingest("dev-tiny", unique("gauge"));
+        assertOnlyGauge(id, ModelState.Draft);
+        for (ModelState to : List.of(ModelState.Active, ModelState.Canary, ModelState.Active, ModelState.Deprecated, ModelState.Retired)) {
+            move(id, to);
+            assertOnlyGauge(id, to);
+        }
+    }
+
+    private static void assertOnlyGauge(String id, ModelState state) {
+        String scrape = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (ModelState g : ModelState.values()) {
+            assertThat(CatalogWalkthroughTest.gauge(scrape, id, g.name())).as("model_state %s of an entry %s", g, state)
+                    .isEqualTo(g == state ? 1.0 : 0.0);
+        }
+    }
+
+    private static int status(HttpClient http, URI uri) {
+        try {
+            return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitSucceeded(String tenant, String task) {
+        Await.until(Duration.ofSeconds(30), () -> "succeeded".equals(as(tenant).get("/v1/tasks/" + task).then().statusCode(200)
+                .extract().path("state")), "task " + task + " succeeded");
     }
 
     private static boolean overrideAccepted(String tenant, String ref) {

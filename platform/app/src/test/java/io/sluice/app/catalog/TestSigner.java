@@ -59,7 +59,11 @@ public final class TestSigner {
 
     /** A complete, signed, trusted ingest body. */
     public static Map<String, Object> signedModel(String name, String tag) {
-        String digest = digest();
+        return signedModel(name, tag, digest());
+    }
+
+    /** A complete, signed, trusted ingest body for the artifact {@code digest} ({@code sha256:<hex>}). */
+    public static Map<String, Object> signedModel(String name, String tag, String digest) {
         Map<String, Object> manifest = manifest(name, tag, digest);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);

@@ -39,6 +39,11 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
     private static EmbeddedDatabase db;
     private static DevIssuer issuer;
     private static int issuerPort;
+    /** The model digest (sha256 hex) the engine of pool-c (model cat-tiny, Triton) reports. */
+    public static final String CAT_TINY_DIGEST = "c47".repeat(21) + "0";
+    /** The model digest the engine of pool-l (model life-tiny, Triton) reports. */
+    public static final String LIFE_TINY_DIGEST = "11fe".repeat(16);
+
     private static Process sim;
     private static Map<String, String> instanceUrls = new HashMap<>();
     private static Path workDir;
@@ -95,16 +100,28 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                           capacity: {interactive: 2, batch: 2}
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-c
+                        model: cat-tiny
+                        engine: triton
+                        device_mask: "6"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-l
+                        model: life-tiny
+                        engine: triton
+                        device_mask: "7"
+                        replicas:
+                          - {id: r0, url: "%s"}
                       - id: pool-m
                         model: mix-tiny
                         engine: llamacpp
-                        device_mask: "6"
+                        device_mask: "8"
                         replicas:
                           - {id: r0, url: "%s"}
                           - {id: r1, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
-                    instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("m0"),
-                    instanceUrls.get("m1")));
+                    instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
+                    instanceUrls.get("m0"), instanceUrls.get("m1")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -129,6 +146,9 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=llamacpp,port=0,model=fault-tiny,slots=2,tokens_per_s=200",
                 "engine=llamacpp,port=0,model=slow-tiny,slots=1,tokens_per_s=20",
                 "engine=llamacpp,port=0,model=sched-tiny,slots=1,tokens_per_s=50",
+                // Triton engines reporting chosen digests, for the catalog's pool checks (CAT-3, LIFE-2).
+                "engine=triton,port=0,model=cat-tiny,slots=2,tokens_per_s=400,digest=" + CAT_TINY_DIGEST,
+                "engine=triton,port=0,model=life-tiny,slots=2,tokens_per_s=400,digest=" + LIFE_TINY_DIGEST,
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000,engine_version=b9999");
         List<String> cmd = new java.util.ArrayList<>(List.of(
@@ -150,7 +170,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "m0", "m1"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -214,8 +234,8 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
     }
 
     /**
-     * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), m0, m1
-     * (pool-m).
+     * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), c0
+     * (pool-c), l0 (pool-l), m0, m1 (pool-m).
      */
     public static String engine(String name) {
         return instanceUrls.get(name);

@@ -34,8 +34,19 @@ public final class CatalogSnapshot {
     private final Map<String, Model> byRef = new HashMap<>();
     private final Map<String, List<CanarySplit.Target>> aliases;
     private final Set<String> mayOverride;
+    private final Map<UUID, Set<UUID>> continuing;
 
     public CatalogSnapshot(List<Model> models, Map<String, List<CanarySplit.Target>> aliases, Set<String> tenantsMayOverride) {
+        this(models, aliases, tenantsMayOverride, Map.of());
+    }
+
+    /**
+     * @param continuingSessions per Deprecated entry, the sessions that had tasks on it when it was deprecated: they
+     *     continue without an override (LIFE-2)
+     */
+    public CatalogSnapshot(List<Model> models, Map<String, List<CanarySplit.Target>> aliases, Set<String> tenantsMayOverride,
+            Map<UUID, Set<UUID>> continuingSessions) {
+        this.continuing = Map.copyOf(continuingSessions);
         for (Model m : models) {
             byId.put(m.id(), m);
             byRef.put(m.ref(), m);
@@ -61,7 +72,7 @@ public final class CatalogSnapshot {
      * {@code name:tag} when a pool names that, else under {@code name}.
      *
      * @throws SluiceException {@code MODEL_DEPRECATED} for a Retired entry, or a Deprecated one without a permitted
-     *     override; {@code NOT_FOUND} for an entry not (yet) serving (Draft)
+     *     override unless the task's session is one that continues on it; {@code NOT_FOUND} for an entry not (yet) serving (Draft)
      */
     public TaskSpec resolve(TaskSpec spec, Predicate<String> served) {
         String ref = spec.modelRef();
@@ -88,7 +99,8 @@ public final class CatalogSnapshot {
         switch (model.state()) {
             case Retired -> throw refusal(ErrorCode.MODEL_DEPRECATED, "model " + model.ref() + " is Retired");
             case Deprecated -> {
-                if (!spec.override() || !mayOverride.contains(spec.tenantId())) {
+                boolean existingSession = continuing.getOrDefault(model.id(), Set.of()).contains(spec.sessionId());
+                if (!existingSession && (!spec.override() || !mayOverride.contains(spec.tenantId()))) {
                     throw refusal(ErrorCode.MODEL_DEPRECATED, "model " + model.ref() + " is Deprecated"
                             + (spec.override() ? " and this tenant may not override" : "; set override (if the tenant may) or move on"));
                 }
