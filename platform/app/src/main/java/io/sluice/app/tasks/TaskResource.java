@@ -135,7 +135,9 @@ public class TaskResource {
     private String listedTenant(String tenantId) {
         if (tenantId == null) {
             if (!identity.hasRole(Caller.TENANT)) {
-                throw SluiceException.invalid("query.tenant_id", "an admin names the tenant whose tasks to list in tenant_id");
+                // Listing one's own tasks needs the tenant role, as every other task operation does.
+                throw SluiceException.of(ErrorCode.FORBIDDEN,
+                        "listing one's own tasks needs the tenant role; an admin names the tenant whose tasks to list in tenant_id");
             }
             return caller.tenantId();
         }
