@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Supervisor of the embedded default ({@code bin/sluice start-dev}): embedded PostgreSQL with a persistent
- * data directory, the dev OIDC issuer with a loopback token endpoint, the engine simulator (its own process,
- * two pools serving {@code dev-tiny}) and the platform (its own process, dev profile). Ctrl-C stops all of it.
+ * data directory, the dev OIDC issuer with a loopback token endpoint, the engine simulator (its own process: two
+ * llama.cpp pools serving {@code dev-tiny} and a vLLM pool serving {@code dev-small}, so that a newcomer sees two
+ * engine protocols, and a model the README's example policy denies) and the platform (its own process, dev profile).
+ * Ctrl-C stops all of it.
  *
  * <p>Never for production: the issuer hands a token to anyone who can reach loopback.
  */
@@ -36,6 +38,8 @@ public final class DevStack {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MODEL = "dev-tiny";
+    /** Served over the vLLM protocol; the README's policy walk-through (model-allowlist) denies it. */
+    private static final String SECOND_MODEL = "dev-small";
 
     private final Path home;
     private final Path simJar;
@@ -87,13 +91,16 @@ public final class DevStack {
 
         Path portsFile = run.resolve("engine-sim-ports.json");
         Files.deleteIfExists(portsFile);
-        String simSpec = "engine=llamacpp,port=0,model=" + MODEL + ",slots=4,tokens_per_s=" + envInt("SLUICE_DEV_TOKENS_PER_S", 40);
+        int tokensPerS = envInt("SLUICE_DEV_TOKENS_PER_S", 40);
+        String simSpec = "engine=llamacpp,port=0,model=" + MODEL + ",slots=4,tokens_per_s=" + tokensPerS;
+        String secondSpec = "engine=vllm,port=0,model=" + SECOND_MODEL + ",slots=4,tokens_per_s=" + tokensPerS;
         Process sim = spawn("engine-sim", List.of(java(), "-Xmx256m", "-jar", simJar.toString(),
-                "--instance", simSpec, "--instance", simSpec, "--ports-file", portsFile.toString()), Map.of());
+                "--instance", simSpec, "--instance", simSpec, "--instance", secondSpec, "--ports-file", portsFile.toString()), Map.of());
         JsonNode ports = awaitPorts(sim, portsFile);
         Path config = run.resolve("sluice-dev.yaml");
         writeConfig(config, ports);
-        log("engine simulator: %d llama.cpp instances serving %s; pools configured in %s", ports.size(), MODEL, config);
+        log("engine simulator: 2 llama.cpp instances serving %s, 1 vLLM instance serving %s; pools configured in %s", MODEL,
+                SECOND_MODEL, config);
 
         Map<String, String> env = new LinkedHashMap<>();
         env.put("QUARKUS_PROFILE", "dev");

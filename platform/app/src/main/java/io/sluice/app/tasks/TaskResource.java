@@ -53,6 +53,9 @@ public class TaskResource {
     Caller caller;
 
     @Inject
+    io.quarkus.security.identity.SecurityIdentity identity;
+
+    @Inject
     io.sluice.app.observability.TaskMetrics metrics;
 
     @Inject
@@ -102,13 +105,17 @@ public class TaskResource {
         }).thenApply(s -> io.sluice.app.sessions.SessionBudgets.headers(Response.accepted(s.accepted()), s.session()).build());
     }
 
-    /** The calling tenant's tasks, newest first, in pages (filters: session, state, model). */
+    /**
+     * The calling tenant's tasks, or for an admin the tasks of the tenant named in {@code tenant_id}, newest first, in
+     * pages (filters: session, state, model).
+     */
     @GET
+    @RolesAllowed({Caller.TENANT, Caller.ADMIN})
     @Produces(MediaType.APPLICATION_JSON)
     public CompletionStage<TaskDtos.TaskPage> list(
-            @QueryParam("session_id") String sessionId, @QueryParam("state") String state, @QueryParam("model_ref") String modelRef,
-            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        String tenant = caller.tenantId();
+            @QueryParam("tenant_id") String tenantId, @QueryParam("session_id") String sessionId, @QueryParam("state") String state,
+            @QueryParam("model_ref") String modelRef, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        String tenant = listedTenant(tenantId);
         UUID session = sessionId == null ? null : parseUuid(sessionId, "query.session_id", "session_id must be a UUID");
         if (state != null && !STATES.contains(state)) {
             throw SluiceException.invalid("query.state", "state must be one of " + String.join(", ", STATES));
@@ -120,6 +127,27 @@ public class TaskResource {
             throw SluiceException.invalid("query.cursor", "cursor must be 1..512 characters");
         }
         return service.list(tenant, session, state, modelRef, cursor, parseLimit(limit));
+    }
+
+    private static final java.util.regex.Pattern TENANT_ID = java.util.regex.Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$");
+
+    /** Whose tasks a listing shows: the caller's own, or — for an admin only — the tenant it names. */
+    private String listedTenant(String tenantId) {
+        if (tenantId == null) {
+            if (!identity.hasRole(Caller.TENANT)) {
+                // Listing one's own tasks needs the tenant role, as every other task operation does.
+                throw SluiceException.of(ErrorCode.FORBIDDEN,
+                        "listing one's own tasks needs the tenant role; an admin names the tenant whose tasks to list in tenant_id");
+            }
+            return caller.tenantId();
+        }
+        if (!identity.hasRole(Caller.ADMIN)) {
+            throw SluiceException.of(ErrorCode.FORBIDDEN, "tenant_id is for admins only; a tenant lists its own tasks without it");
+        }
+        if (!TENANT_ID.matcher(tenantId).matches()) {
+            throw SluiceException.invalid("query.tenant_id", "tenant_id must be a tenant id (letters, digits, . _ @ -, at most 128)");
+        }
+        return tenantId;
     }
 
     private static final List<String> STATES = List.of("queued", "running", "succeeded", "failed", "canceled");

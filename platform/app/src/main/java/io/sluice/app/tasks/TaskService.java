@@ -109,9 +109,14 @@ public class TaskService {
     }
 
     public CompletionStage<Submitted> submit(TaskRequest body, String tenantId) {
-        // validate first: cheap, and a bad body never touches the database
-        TaskSpec validated = TaskValidator.validate(body, tenantId);
+        // A disabled tenant is refused at authenticate, before its body is looked at (ADM-2).
         tenants.requireEnabled(tenantId);
+        // validate next: cheap, and a bad body never touches the database
+        TaskSpec checked = TaskValidator.validate(body, tenantId);
+        // A request that does not say whether a disconnect cancels it takes its tenant's setting (SSE-3).
+        TaskSpec validated = body.cancelOnDisconnect() == null && tenants.cancelsOnDisconnect(tenantId)
+                ? checked.withCancelOnDisconnect(true)
+                : checked;
         String requestJson = canonical(body);
         String fingerprint = sha256(requestJson);
         if (scheduler.runs().find(validated.taskId()).isPresent()) {

@@ -26,17 +26,17 @@ import org.jboss.logging.Logger;
 public class TenancyStore {
     private static final Logger LOG = Logger.getLogger(TenancyStore.class);
     static final String TENANT_COLUMNS =
-            "id, display_name, weight, tier, labels_json, may_override, disabled, disabled_at, created_at, updated_at";
+            "id, display_name, weight, tier, labels_json, may_override, disabled, disabled_at, created_at, updated_at, cancel_on_disconnect";
 
     @Inject
     Pool pool;
 
     /** A registered tenant as stored. */
     public record TenantRow(String id, String displayName, double weight, String tier, String labelsJson, boolean mayOverride,
-            boolean disabled, OffsetDateTime disabledAt, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+            boolean disabled, OffsetDateTime disabledAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, boolean cancelOnDisconnect) {
         static TenantRow of(Row r) {
             return new TenantRow(r.getString(0), r.getString(1), r.getDouble(2), r.getString(3), r.getString(4), r.getBoolean(5),
-                    r.getBoolean(6), r.getOffsetDateTime(7), r.getOffsetDateTime(8), r.getOffsetDateTime(9));
+                    r.getBoolean(6), r.getOffsetDateTime(7), r.getOffsetDateTime(8), r.getOffsetDateTime(9), r.getBoolean(10));
         }
     }
 
@@ -79,25 +79,25 @@ public class TenancyStore {
      * existed as an id seen in tokens). Disabling records when; enabling clears it.
      */
     public CompletionStage<Registered> put(String id, String displayName, double weight, String tier, String labelsJson,
-            boolean mayOverride, boolean disabled) {
+            boolean mayOverride, boolean disabled, boolean cancelOnDisconnect) {
         String sql = """
                 with before as (select registered from tenants where id = $1)
                 insert into tenants as t (id, display_name, weight, tier, labels_json, may_override, registered, disabled, disabled_at,
-                                          created_at, updated_at)
-                values ($1, $2, $3, $4, $5, $6, true, $7, case when $7 then now() end, now(), now())
+                                          created_at, updated_at, cancel_on_disconnect)
+                values ($1, $2, $3, $4, $5, $6, true, $7, case when $7 then now() end, now(), now(), $8)
                 on conflict (id) do update set display_name = excluded.display_name, weight = excluded.weight, tier = excluded.tier,
                   labels_json = excluded.labels_json, may_override = excluded.may_override, registered = true,
-                  disabled = excluded.disabled,
+                  disabled = excluded.disabled, cancel_on_disconnect = excluded.cancel_on_disconnect,
                   disabled_at = case when excluded.disabled then coalesce(t.disabled_at, now()) end,
                   created_at = case when t.registered then t.created_at else now() end,
                   updated_at = now()
                 returning %s, coalesce((select registered from before), false)
                 """.formatted(TENANT_COLUMNS);
         return pool.preparedQuery(sql)
-                .execute(Tuple.from(new Object[] {id, displayName, weight, tier, labelsJson, mayOverride, disabled}))
+                .execute(Tuple.from(new Object[] {id, displayName, weight, tier, labelsJson, mayOverride, disabled, cancelOnDisconnect}))
                 .map(rows -> {
                     Row r = rows.iterator().next();
-                    return new Registered(TenantRow.of(r), !r.getBoolean(10));
+                    return new Registered(TenantRow.of(r), !r.getBoolean(11));
                 })
                 .toCompletionStage()
                 .exceptionally(e -> {
@@ -198,9 +198,14 @@ public class TenancyStore {
 
     // ------------------------------------------------------------------------------------------ snapshot
 
-    /** Everything every instance serves from memory, read in one round trip per table. */
+    /**
+     * Everything every instance serves from memory, read in one round trip per table.
+     *
+     * @param cancelOnDisconnect tenants whose tasks are canceled when their stream's last reader disconnects, unless the
+     *     request says otherwise
+     */
     public record Snapshot(Map<String, Double> weights, Map<String, Boolean> disabled, Map<String, QuotaLimits> quotas,
-            Map<String, String> identities, List<String> liveInstances) {}
+            Map<String, String> identities, List<String> liveInstances, java.util.Set<String> cancelOnDisconnect) {}
 
     public CompletionStage<Snapshot> snapshot() {
         Map<String, Double> weights = new HashMap<>();
@@ -208,11 +213,16 @@ public class TenancyStore {
         Map<String, QuotaLimits> quotas = new HashMap<>();
         Map<String, String> identities = new HashMap<>();
         List<String> instances = new ArrayList<>();
-        return pool.query("select id, weight, disabled from tenants where weight <> 1 or disabled").execute()
+        java.util.Set<String> cancelOnDisconnect = new java.util.HashSet<>();
+        return pool.query("select id, weight, disabled, cancel_on_disconnect from tenants where weight <> 1 or disabled"
+                        + " or cancel_on_disconnect").execute()
                 .map(rows -> {
                     for (Row r : rows) {
                         weights.put(r.getString(0), r.getDouble(1));
                         disabled.put(r.getString(0), r.getBoolean(2));
+                        if (r.getBoolean(3)) {
+                            cancelOnDisconnect.add(r.getString(0));
+                        }
                     }
                     return null;
                 })
@@ -238,7 +248,7 @@ public class TenancyStore {
                     for (Row r : rows) {
                         instances.add(r.getString(0));
                     }
-                    return new Snapshot(weights, disabled, quotas, identities, instances);
+                    return new Snapshot(weights, disabled, quotas, identities, instances, cancelOnDisconnect);
                 })
                 .toCompletionStage();
     }

@@ -62,7 +62,7 @@ public class TenantDirectory implements IdentityMap {
     io.micrometer.core.instrument.MeterRegistry registry;
 
     private volatile TenancyStore.Snapshot current =
-            new TenancyStore.Snapshot(Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+            new TenancyStore.Snapshot(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Set.of());
     private ScheduledExecutorService worker;
     private CompletableFuture<Void> running;
     private CompletableFuture<Void> next;
@@ -98,6 +98,14 @@ public class TenantDirectory implements IdentityMap {
 
     public boolean disabled(String tenant) {
         return current.disabled().getOrDefault(tenant, false);
+    }
+
+    /**
+     * Whether the tenant's tasks are canceled when the last reader of their stream disconnects, for requests that do
+     * not say (SSE-3); false unless an admin set it.
+     */
+    public boolean cancelsOnDisconnect(String tenant) {
+        return current.cancelOnDisconnect().contains(tenant);
     }
 
     /** Refuses a new task of a disabled tenant (SCH-3, ADR 0012). */

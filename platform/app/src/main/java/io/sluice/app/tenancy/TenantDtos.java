@@ -10,11 +10,12 @@ public final class TenantDtos {
 
     /** {@code TenantPut}: absent members take their defaults. */
     public record TenantPut(String displayName, Double weight, String tier, Map<String, String> labels, Boolean mayOverride,
-            Boolean disabled) {}
+            Boolean disabled, Boolean cancelOnDisconnect) {}
 
     /** {@code Tenant}. */
     public record Tenant(String tenantId, String displayName, double weight, String tier, Map<String, String> labels,
-            boolean mayOverride, boolean disabled, OffsetDateTime disabledAt, OffsetDateTime createdAt, OffsetDateTime updatedAt) {}
+            boolean mayOverride, boolean disabled, boolean cancelOnDisconnect, OffsetDateTime disabledAt, OffsetDateTime createdAt,
+            OffsetDateTime updatedAt) {}
 
     /** {@code TenantPage}. */
     public record TenantPage(List<Tenant> items, String nextCursor) {}

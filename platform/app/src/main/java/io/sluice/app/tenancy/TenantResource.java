@@ -117,7 +117,7 @@ public class TenantResource {
             throw new IllegalStateException(e);
         }
         return store.put(tenantId, body.displayName(), weight, body.tier(), labelsJson, Boolean.TRUE.equals(body.mayOverride()),
-                        Boolean.TRUE.equals(body.disabled()))
+                        Boolean.TRUE.equals(body.disabled()), Boolean.TRUE.equals(body.cancelOnDisconnect()))
                 .thenCompose(r -> appliedHere(r, back))
                 .thenApply(r -> r.created()
                         ? Response.status(201).header("Location", "/v1/tenants/" + tenantId).entity(view(r.tenant())).build()
@@ -256,7 +256,7 @@ public class TenantResource {
         } catch (JsonProcessingException e) {
             labels = Map.of();
         }
-        return new Tenant(r.id(), r.displayName(), r.weight(), r.tier(), labels, r.mayOverride(), r.disabled(), r.disabledAt(),
+        return new Tenant(r.id(), r.displayName(), r.weight(), r.tier(), labels, r.mayOverride(), r.disabled(), r.cancelOnDisconnect(), r.disabledAt(),
                 r.createdAt(), r.updatedAt());
     }
 

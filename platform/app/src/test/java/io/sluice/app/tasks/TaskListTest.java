@@ -84,4 +84,51 @@ class TaskListTest extends ApiTest {
         lenient.get().queryParam("cursor", "bm90IGEgY3Vyc29y").get("/v1/tasks").then().statusCode(400)
                 .body("code", equalTo("INVALID_PARAMS")).body("field", equalTo("query.cursor"));
     }
+
+    @Test
+    @DisplayName("SEC-2 SEC-3 an admin lists any one tenant's tasks by tenant_id, paged newest first; without it 403; a tenant"
+            + " token using tenant_id answers 403 FORBIDDEN, even for its own id")
+    void adminListsAnyTenant() {
+        String tenant = "list-admin-" + UUID.randomUUID().toString().substring(0, 8);
+        String session = UUID.randomUUID().toString();
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> body = task("dev-tiny");
+            body.put("session_id", session);
+            submitted.add(submit(tenant, body));
+        }
+        String foreign = submit("list-admin-other", task("dev-tiny"));
+
+        List<String> listed = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            var req = asAdmin().queryParam("tenant_id", tenant).queryParam("limit", 2);
+            if (cursor != null) {
+                req = req.queryParam("cursor", cursor);
+            }
+            Response r = req.get("/v1/tasks");
+            r.then().statusCode(200);
+            listed.addAll(r.path("items.task_id"));
+            cursor = r.path("next_cursor");
+            pages++;
+        } while (cursor != null && pages < 10);
+        List<String> newestFirst = new ArrayList<>(submitted);
+        java.util.Collections.reverse(newestFirst);
+        assertThat(pages).isEqualTo(2);
+        assertThat(listed).containsExactlyElementsOf(newestFirst).doesNotContain(foreign);
+        // the filters apply as for a tenant
+        asAdmin().queryParam("tenant_id", tenant).queryParam("session_id", session).queryParam("model_ref", "no-such-model")
+                .get("/v1/tasks").then().statusCode(200).body("items.size()", equalTo(0));
+        asAdmin().queryParam("tenant_id", "list-admin-never-seen").get("/v1/tasks").then().statusCode(200)
+                .body("items.size()", equalTo(0));
+
+        asAdmin().get("/v1/tasks").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as(tenant).queryParam("tenant_id", "list-admin-other").get("/v1/tasks").then().statusCode(403)
+                .body("code", equalTo("FORBIDDEN"));
+        as(tenant).queryParam("tenant_id", tenant).get("/v1/tasks").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        io.restassured.RestAssured.given().filter(io.sluice.app.testing.Contract.RESPONSES_ONLY)
+                .header("Authorization", "Bearer " + adminToken()).queryParam("tenant_id", "-bad id").get("/v1/tasks").then()
+                .statusCode(400).body("field", equalTo("query.tenant_id"));
+    }
 }

@@ -64,6 +64,8 @@ public final class AdmissionPipeline {
                     .withField("model_ref")
                     .withStage(AdmissionStage.RESOLVE_MODEL));
         }
+        // What no pool could take whatever the load is refused before the policy runs and the quotas are charged.
+        planner.precheck(spec, serving);
         AdmissionSnapshot snapshot = snapshot(tenant, serving);
         AdmitHook.Verdict verdict = stage(AdmissionStage.POLICY, () -> policy.admit(spec, snapshot));
         TaskSpec admitted = verdict.spec();

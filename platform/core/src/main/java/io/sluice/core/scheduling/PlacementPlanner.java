@@ -85,11 +85,49 @@ public final class PlacementPlanner {
         return null;
     }
 
+    /**
+     * The part of placement that does not depend on load, for admission to run before the tenant policy and quotas
+     * (ADM-2): refuses a task that no candidate could take whatever the load — POOL_UNAVAILABLE or POOL_UNREADY (stage
+     * resolve_model) when none is Ready, INVALID_PARAMS (stage validate, ADM-3) when no Ready one accepts its ctx and
+     * token budget. {@link #place} checks the chosen pool again.
+     */
+    public void precheck(TaskSpec spec, List<Pool> candidates) {
+        SluiceException refusal = null;
+        for (Pool p : candidates) {
+            if (!p.ready()) {
+                continue;
+            }
+            try {
+                checkLimits(spec, p);
+                return;
+            } catch (SluiceException e) {
+                if (refusal == null) {
+                    refusal = e;
+                }
+            }
+        }
+        throw refusal != null ? refusal : unavailable(spec, candidates);
+    }
+
     private Placement placeOn(TaskSpec spec, List<Pool> eligible, List<Pool> candidates) {
         Pool pool = leastLoadedReady(eligible);
         if (pool == null) {
             throw unavailable(spec, candidates);
         }
+        checkLimits(spec, pool);
+        long position;
+        Prediction prediction;
+        synchronized (pool) {
+            position = pool.queue().size();
+            prediction = pool.predict(spec);
+        }
+        checkDeadline(spec, pool, prediction);
+        long predictedStart = prediction.startMs();
+        return new Placement(pool, position, predictedStart, List.of());
+    }
+
+    /** ADM-3: ctx within the pool's limit, prompt plus max_tokens within the context. */
+    private static void checkLimits(TaskSpec spec, Pool pool) {
         Integer ctxMax = pool.ctxMax();
         int ctx = spec.ctx() != null ? spec.ctx() : (ctxMax != null ? ctxMax : Integer.MAX_VALUE);
         if (ctxMax != null && spec.ctx() != null && spec.ctx() > ctxMax) {
@@ -100,15 +138,6 @@ public final class PlacementPlanner {
             throw SluiceException.invalid("max_tokens", "prompt (~" + spec.estimatedPromptTokens() + " tokens) plus max_tokens "
                     + spec.maxTokens() + " exceeds the token budget " + ctx);
         }
-        long position;
-        Prediction prediction;
-        synchronized (pool) {
-            position = pool.queue().size();
-            prediction = pool.predict(spec);
-        }
-        checkDeadline(spec, pool, prediction);
-        long predictedStart = prediction.startMs();
-        return new Placement(pool, position, predictedStart, List.of());
     }
 
     private static Pool leastLoadedReady(List<Pool> eligible) {

@@ -77,6 +77,13 @@ public record TaskSpec(
                 override, newLabels, cancelOnDisconnect);
     }
 
+    /** The same task with the tenant's default for when its stream's last reader disconnects (the request named none). */
+    public TaskSpec withCancelOnDisconnect(boolean newCancelOnDisconnect) {
+        return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
+                determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
+                override, labels, newCancelOnDisconnect);
+    }
+
     /** The same task for another model name: the catalog resolved an alias, {@code name:tag} or id (LIFE-3). */
     public TaskSpec withModelRef(String newModelRef) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, newModelRef, engine, ctx, priority, seed, seedDerived,
