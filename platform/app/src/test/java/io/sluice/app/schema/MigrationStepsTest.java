@@ -123,6 +123,9 @@ class MigrationStepsTest {
         SEEDS.put(7, new Seed(List.of(
                 "insert into catalog_continuing_sessions (model_id, session_id) values ('" + M1 + "', '" + S1 + "')"),
                 List.of("select model_id, session_id from catalog_continuing_sessions")));
+        SEEDS.put(8, new Seed(List.of(
+                "update tenants set cancel_on_disconnect = true where id = 'acme'"),
+                List.of("select id, cancel_on_disconnect from tenants")));
     }
 
     private static EmbeddedDatabase db;
