@@ -164,6 +164,15 @@ public interface SluiceAppConfig {
         /** Reconnection delay suggested to SSE clients (the {@code retry:} field sent first on every stream). */
         @WithDefault("1000")
         long streamRetryMs();
+
+        /**
+         * Whether an admitted task may start on its engine while its admission record is being committed (ADR 0022), so
+         * that the engine's prefill overlaps the commit. The {@code 202} still waits for the commit, and nothing of the
+         * task is visible or stored before it. Applies only where the commit cannot change the placement: the task's
+         * session is known on this instance, its {@code kv_hint} is {@code cold}, or its pool has one replica.
+         */
+        @WithDefault("true")
+        boolean startBeforeRecorded();
     }
 
     interface Sessions {

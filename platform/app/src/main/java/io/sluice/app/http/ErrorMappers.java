@@ -108,41 +108,62 @@ public class ErrorMappers {
                 correlationId(headers));
     }
 
+    // One mapper per Jackson failure type, so that none of the framework's own (more specific) mappers answers instead.
+
     @ServerExceptionMapper
     public Response unrecognized(UnrecognizedPropertyException e, HttpHeaders headers) {
-        return toResponse(SluiceException.invalid(path(e), "unknown member '" + e.getPropertyName() + "'").error(), correlationId(headers));
+        return toResponse(ofJson(e), correlationId(headers));
     }
 
     @ServerExceptionMapper
     public Response invalidFormat(InvalidFormatException e, HttpHeaders headers) {
-        return toResponse(SluiceException.invalid(path(e), path(e) + " has the wrong type or format").error(), correlationId(headers));
+        return toResponse(ofJson(e), correlationId(headers));
     }
 
     @ServerExceptionMapper
     public Response mismatched(MismatchedInputException e, HttpHeaders headers) {
-        String p = path(e);
-        String msg = p.equals("body") ? "request body must be a JSON object" : p + " has the wrong type";
-        return toResponse(SluiceException.invalid(p, msg).error(), correlationId(headers));
+        return toResponse(ofJson(e), correlationId(headers));
     }
 
     @ServerExceptionMapper
     public Response mapping(JsonMappingException e, HttpHeaders headers) {
-        String p = path(e);
-        return toResponse(SluiceException.invalid(p, p + " is invalid").error(), correlationId(headers));
+        return toResponse(ofJson(e), correlationId(headers));
     }
 
     @ServerExceptionMapper
     public Response malformed(JsonProcessingException e, HttpHeaders headers) {
-        // Covers malformed JSON, invalid UTF-8, duplicate keys and numbers out of range; no offsets or input
-        // excerpts are echoed back (they could contain prompt text, SEC-4).
-        return toResponse(SluiceException.invalid("body", "request body is not valid JSON (UTF-8)").error(), correlationId(headers));
+        return toResponse(ofJson(e), correlationId(headers));
+    }
+
+    /**
+     * The typed {@code 400 INVALID_PARAMS} of a request body Jackson could not read, naming the offending member; for
+     * JAX-RS resources (through the mapper above) and Vert.x routes alike.
+     */
+    public static SluiceError ofJson(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return SluiceException.invalid(path(u), "unknown member '" + u.getPropertyName() + "'").error();
+        }
+        if (e instanceof InvalidFormatException f) {
+            return SluiceException.invalid(path(f), path(f) + " has the wrong type or format").error();
+        }
+        if (e instanceof MismatchedInputException m) {
+            String p = path(m);
+            return SluiceException.invalid(p, p.equals("body") ? "request body must be a JSON object" : p + " has the wrong type").error();
+        }
+        if (e instanceof JsonMappingException m) {
+            String p = path(m);
+            return SluiceException.invalid(p, p + " is invalid").error();
+        }
+        // Malformed JSON, invalid UTF-8, duplicate keys and numbers out of range; no offsets or input excerpts are
+        // echoed back (they could contain prompt text, SEC-4).
+        return SluiceException.invalid("body", "request body is not valid JSON (UTF-8)").error();
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
     public Response web(WebApplicationException e, HttpHeaders headers) {
         Throwable cause = e.getCause();
         if (cause instanceof JsonProcessingException jpe) {
-            return cause instanceof JsonMappingException jme ? mapping(jme, headers) : malformed(jpe, headers);
+            return malformed(jpe, headers);
         }
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         SluiceError err = switch (status) {

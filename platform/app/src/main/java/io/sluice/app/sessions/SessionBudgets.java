@@ -57,9 +57,14 @@ public class SessionBudgets {
             r.header(TIME_HEADER, Math.max(0, figures.timeRemainingMs()));
         }
         if (figures.costRemaining() != null) {
-            r.header(COST_HEADER, round(Math.max(0.0, figures.costRemaining())));
+            r.header(COST_HEADER, costHeaderValue(figures.costRemaining()));
         }
         return r;
+    }
+
+    /** The {@code X-Budget-Cost-Remaining} value of a remainder: never negative, six decimals at most. */
+    public static String costHeaderValue(double remaining) {
+        return Double.toString(round(Math.max(0.0, remaining)));
     }
 
     static double round(double v) {

@@ -37,7 +37,11 @@ public class TaskLifecycle implements TaskObserver {
         correlation.remove(taskId);
     }
 
-    /** The admission line (OBS-2), written once the task is durable and queued, before it can start. */
+    /**
+     * The admission line (OBS-2), written once the task is queued, before it can start. A task started while its
+     * record commits (ADR 0022) is queued before it is durable; if the record is never written, its end line says
+     * {@code not_recorded}.
+     */
     @Override
     public void onEnqueued(TaskRun run) {
         var spec = run.spec();
@@ -50,7 +54,16 @@ public class TaskLifecycle implements TaskObserver {
 
     @Override
     public void onStarted(TaskRun run) {
-        journal.recordStarted(run);
+        // The start transition updates the task's row, so it waits for the row (ADR 0022); usually it is there.
+        if (run.admission().recorded()) {
+            journal.recordStarted(run);
+        } else {
+            run.admission().then(recorded -> {
+                if (recorded) {
+                    journal.recordStarted(run);
+                }
+            });
+        }
         var spec = run.spec();
         StructuredLog.info(LOG, "task started", StructuredLog.CORRELATION_ID, correlation.get(spec.taskId()), "task_id", spec.taskId(),
                 "session_id", spec.sessionId(), "tenant_id", spec.tenantId(), "engine", run.pool().engine().wire(),

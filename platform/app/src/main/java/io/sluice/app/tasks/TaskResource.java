@@ -13,7 +13,6 @@ import io.sluice.core.task.TaskRequest;
 import io.vertx.core.http.HttpMethod;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -33,7 +32,7 @@ import java.util.concurrent.CompletionStage;
  * The data plane's task operations (SPEC ADM-1, SSE-1..3). Tenant role only; tenants see only their own tasks.
  * Status, stream and cancel work on every instance (REL-5): the instance running a task answers them, and any
  * other forwards them to it ({@link PeerClient}), or — when it died — answers from the database once the task is
- * resolved. Nothing here blocks an event loop. The stream itself is {@link TaskStreamRoute}.
+ * resolved. Nothing here blocks an event loop. Submission is {@link TaskSubmitRoute}, the stream {@link TaskStreamRoute}.
  */
 @Path("/v1/tasks")
 @RolesAllowed(Caller.TENANT)
@@ -54,56 +53,6 @@ public class TaskResource {
 
     @Inject
     io.quarkus.security.identity.SecurityIdentity identity;
-
-    @Inject
-    io.sluice.app.observability.TaskMetrics metrics;
-
-    @Inject
-    TaskLifecycle lifecycle;
-
-    private static java.util.UUID parseTaskId(String id) {
-        try {
-            return id == null ? null : java.util.UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return null; // validation answers it with its typed error
-        }
-    }
-
-    @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Produces(MediaType.APPLICATION_JSON)
-    public CompletionStage<Response> submit(TaskRequest body, @jakarta.ws.rs.HeaderParam(io.sluice.app.http.CorrelationIds.HEADER) String correlationId) {
-        if (body == null) {
-            throw SluiceException.invalid("body", "a JSON TaskRequest body is required");
-        }
-        String tenant = caller.tenantId();
-        java.util.UUID taskId = parseTaskId(body.taskId());
-        if (taskId != null) {
-            lifecycle.correlate(taskId, correlationId);
-        }
-        CompletionStage<TaskService.Submitted> submitted;
-        try {
-            submitted = service.submit(body, tenant);
-        } catch (SluiceException e) {
-            metrics.rejected(e.error().code());
-            if (taskId != null) {
-                lifecycle.forget(taskId);
-            }
-            throw e;
-        }
-        return submitted.whenComplete((s, e) -> {
-            // A refused or replayed submission leaves no live task whose lines would use (and then drop) the id.
-            if (taskId != null && service.liveRun(taskId, tenant).isEmpty()) {
-                lifecycle.forget(taskId);
-            }
-            if (e != null) {
-                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-                if (cause instanceof SluiceException se) {
-                    metrics.rejected(se.error().code());
-                }
-            }
-        }).thenApply(s -> io.sluice.app.sessions.SessionBudgets.headers(Response.accepted(s.accepted()), s.session()).build());
-    }
 
     /**
      * The calling tenant's tasks, or for an admin the tasks of the tenant named in {@code tenant_id}, newest first, in

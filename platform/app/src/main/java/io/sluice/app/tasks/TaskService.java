@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.cluster.InstanceLease;
+import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.app.http.ErrorBody;
 import io.sluice.app.policy.PolicyRuntime;
 import io.sluice.app.sessions.SessionAffinity;
@@ -52,13 +53,15 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The task operations behind the REST resource (ADR 0008): admission (ADM-2) with idempotent re-posts (ADM-1), the
- * durable record before the task may run (REL-2), status and cancel (SSE-3). Tenant isolation (SEC-3): a task of
+ * durable record before the task is acknowledged or visible (REL-2), status and cancel (SSE-3). Tenant isolation (SEC-3): a task of
  * another tenant is simply not found.
  *
  * <p>Admission runs once, straight through: validate → admission pipeline on a snapshot (on the calling event loop
  * when no tenant policy takes part, else on a worker) → reserve a queue place → one batched write of the task and
- * its session turn → activate → 202. A failed write gives the place back and answers a typed 503; nothing partial
- * is stored. The happy path reads nothing from the database: a re-post is recognised by the write itself.
+ * its session turn → activate → 202. Where the write cannot change the placement, the task is queued and started
+ * while the write commits (ADR 0022), and becomes visible when it has. A failed write gives the place back (and
+ * aborts an early start) and answers a typed 503; nothing partial is stored. The happy path reads nothing from the
+ * database: a re-post is recognised by the write itself.
  */
 @ApplicationScoped
 public class TaskService {
@@ -96,6 +99,9 @@ public class TaskService {
 
     @Inject
     TenantDirectory tenants;
+
+    @Inject
+    SluiceAppConfig config;
 
     /**
      * What admission answered, and whether it was a re-post of a recorded task.
@@ -160,26 +166,56 @@ public class TaskService {
                 OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC), policy == null ? null : policy.name(),
                 policy == null ? null : policy.version(), policy == null ? null : policy.digest(), admitted.policyDecision(),
                 lease.id(), TaskRun.maxEventId(spec.maxTokens()), limits.tokens(), limits.timeMs(), limits.cost());
+        boolean early = startsBeforeRecorded(run);
+        if (early) {
+            scheduler.dispatcher().startBeforeRecorded(run);
+        }
         return journal.admit(record).handle((result, err) -> {
             if (err != null) {
-                scheduler.dispatcher().abandon(run);
+                release(run, early);
                 throw new CompletionException(unwrap(err));
             }
             if (result instanceof AdmissionResult.Recorded recorded) {
                 SessionFigures session = recorded.session();
+                // Set before the run's held events are released: the first token is checked against it (SES-4).
                 run.budget(budgets.runBudget(session));
                 affineToStoredReplica(run, session);
-                scheduler.dispatcher().activate(run);
+                if (early) {
+                    scheduler.dispatcher().recorded(run);
+                } else {
+                    scheduler.dispatcher().activate(run);
+                }
                 return CompletableFuture.completedFuture(new Submitted(
                         new TaskAccepted(spec.taskId().toString(), run.queuePositionAtAdmission(), run.predictedStartMs(), backoff), false,
                         session));
             }
-            scheduler.dispatcher().abandon(run);
+            release(run, early);
             if (result instanceof AdmissionResult.AlreadyRecorded already) {
                 return CompletableFuture.completedFuture(replay(already.existing(), spec.tenantId(), fingerprint));
             }
             throw new SluiceException(((AdmissionResult.SessionRefused) result).error());
         }).thenCompose(s -> s);
+    }
+
+    /**
+     * Whether the task may start while its record commits (ADR 0022): only where the commit's answer cannot change
+     * where it runs. The commit reads the session's stored last replica, which placement prefers (SES-3) when this
+     * instance knows none; that cannot matter when placement already knows one, the task asks for a cold cache, or
+     * the pool has a single replica.
+     */
+    private boolean startsBeforeRecorded(TaskRun run) {
+        return config.tasks().startBeforeRecorded()
+                && (run.affineReplica() != null || run.spec().kvHint() != io.sluice.core.task.KvHint.REUSE
+                        || run.pool().replicas().size() == 1);
+    }
+
+    /** Gives back a task's place when its record was not written; an early start is aborted without a trace. */
+    private void release(TaskRun run, boolean early) {
+        if (early) {
+            scheduler.dispatcher().notRecorded(run);
+        } else {
+            scheduler.dispatcher().abandon(run);
+        }
     }
 
     /**

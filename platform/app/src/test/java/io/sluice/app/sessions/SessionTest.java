@@ -84,14 +84,17 @@ class SessionTest extends ApiTest {
     @DisplayName("SES-2 a session past its configured turns refuses the next task with 409 CONFLICT at the quota stage")
     void turnLimit() {
         String session = UUID.randomUUID().toString();
+        List<String> turns = new java.util.ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            submit(TENANT, turn(session));
+            turns.add(submit(TENANT, turn(session)));
         }
         long tasksBefore = countRows("tasks where session_id = '" + session + "'");
         as(TENANT).contentType(ContentType.JSON).body(turn(session)).post("/v1/tasks").then().statusCode(409)
                 .body("code", equalTo("CONFLICT")).body("stage", equalTo("quota")).body("retriable", equalTo(false));
         assertThat(countRows("tasks where session_id = '" + session + "'")).isEqualTo(tasksBefore);
         as(TENANT).get("/v1/sessions/" + session).then().statusCode(200).body("turns", equalTo(8));
+        // The turns all prefer the session's replica: let them finish, so later tests find the replicas idle.
+        turns.forEach(t -> awaitEnded(TENANT, t));
     }
 
     @Test

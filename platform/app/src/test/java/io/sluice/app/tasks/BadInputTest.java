@@ -169,12 +169,28 @@ class BadInputTest extends ApiTest {
     }
 
     @Test
-    @DisplayName("ADM-3 a wrong Content-Type and a malformed task id in the path answer 400")
+    @DisplayName("ADM-3 a wrong Content-Type or Accept and a malformed task id in the path answer 400 naming the header or path")
     void wrongMediaAndPath() {
         given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
                 .contentType("text/plain").body("hello").post("/v1/tasks").then()
-                .statusCode(400).body("code", equalTo("INVALID_PARAMS"));
+                .statusCode(400).body("code", equalTo("INVALID_PARAMS")).body("field", equalTo("header.content-type"));
+        String valid = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(task("dev-tiny")).toString();
+        given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
+                .contentType("application/json").accept("application/xml").body(valid).post("/v1/tasks").then()
+                .statusCode(400).body("code", equalTo("INVALID_PARAMS")).body("field", equalTo("header.accept"));
         given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + tenantToken(TENANT))
                 .get("/v1/tasks/not-a-uuid").then().statusCode(400).body("field", equalTo("path.task_id"));
+    }
+
+    @Test
+    @DisplayName("SEC-1 a submission without a token answers 401 with a Bearer challenge; a token without the tenant role 403")
+    void submitNeedsATenantToken() {
+        String valid = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(task("dev-tiny")).toString();
+        given().filter(Contract.RESPONSES_ONLY).contentType("application/json").body(valid).post("/v1/tasks").then()
+                .statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"))
+                .body("code", equalTo("UNAUTHENTICATED"));
+        given().filter(Contract.RESPONSES_ONLY).header("Authorization", "Bearer " + adminToken()).contentType("application/json")
+                .body(valid).post("/v1/tasks").then()
+                .statusCode(403).body("code", equalTo("FORBIDDEN"));
     }
 }

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param warmupSeconds warm-up of each side before the measured phases
  * @param maxTasksPerPhase upper bound of tasks a phase starts, whatever the duration
  * @param phases measured phases of {@code admissions} (streams always run four, ABBA)
+ * @param api which Sluice API the streams scenario drives: the task API, the OpenAI-compatible facade, or both side by
+ *     side (then six phases: direct, tasks, facade, facade, tasks, direct)
  * @param target an already running Sluice, or null to start one
  * @param engineUrl the simulator behind {@code target} for the direct side, or null to skip that side
  * @param appPid process of {@code target}, for CPU, heap and threads; 0 when unknown
@@ -30,6 +32,7 @@ public record BenchArgs(
         int warmupSeconds,
         long maxTasksPerPhase,
         int phases,
+        Api api,
         URI target,
         String token,
         URI tokenUrl,
@@ -44,6 +47,13 @@ public record BenchArgs(
         STREAMS,
         ADMISSIONS,
         REPORT
+    }
+
+    /** The Sluice API a streams run drives (ADM-9's facade is held to the task API's cost this way). */
+    public enum Api {
+        TASKS,
+        OPENAI,
+        BOTH
     }
 
     /** A bad command line; the message says what is wrong and what is expected. */
@@ -64,12 +74,13 @@ public record BenchArgs(
             "--token-url",
             "--engine-url",
             "--app-pid");
-    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens");
+    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens", "--api");
     private static final Set<String> ADMISSIONS_ONLY = Set.of("--phases");
 
     public static final String USAGE =
             """
             usage: bin/sluice bench streams    [--clients N] [--tokens-per-s R] [--max-tokens M] [--duration S]
+                                               [--api tasks|openai|both]
                                                [--warmup S] [--max-tasks N] [--target URL --token T | --token-url U]
                                                [--engine-url URL] [--app-pid PID]
                    bin/sluice bench admissions [--clients N] [--duration S] [--warmup S] [--phases N] [--max-tasks N]
@@ -104,6 +115,12 @@ public record BenchArgs(
         int warmup = nonNegativeInt(options, "--warmup", streams ? 15 : 10, 86_400);
         long maxTasks = positiveLong(options, "--max-tasks", 10_000_000L);
         int phases = positiveInt(options, "--phases", 2, 100);
+        Api api = switch (options.getOrDefault("--api", "tasks")) {
+            case "tasks" -> Api.TASKS;
+            case "openai" -> Api.OPENAI;
+            case "both" -> Api.BOTH;
+            default -> throw new BadArguments("--api must be tasks, openai or both");
+        };
         URI target = loopbackUri(options, "--target");
         URI tokenUrl = loopbackUri(options, "--token-url");
         URI engineUrl = loopbackUri(options, "--engine-url");
@@ -118,7 +135,7 @@ public record BenchArgs(
         if (token != null && tokenUrl != null) {
             throw new BadArguments("give either --token or --token-url, not both");
         }
-        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, target, token,
+        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, api, target, token,
                 tokenUrl, engineUrl, appPid, root, results, doc, List.copyOf(argv));
     }
 

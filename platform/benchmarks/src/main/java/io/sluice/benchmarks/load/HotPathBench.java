@@ -145,27 +145,49 @@ public final class HotPathBench {
         long rampNanos = (long) (Math.max(1.0, streamSeconds) * 1e9);
         long drainNanos = (long) (Math.max(30.0, 3 * streamSeconds) * 1e9);
         long idleTimeoutMs = (long) Math.max(60_000, 5_000 * streamSeconds);
-        TaskClient sluice = new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), false, idleTimeoutMs);
+        TaskClient tasks = args.api() == BenchArgs.Api.OPENAI
+                ? null
+                : new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), false, idleTimeoutMs);
+        TaskClient facade = args.api() == BenchArgs.Api.TASKS
+                ? null
+                : new OpenAiTaskClient(http, target.sluice(), target.token(), args.maxTokens(), idleTimeoutMs);
         TaskClient direct = target.engine() == null ? null : new DirectEngineClient(http, target.engine(), args.maxTokens(), idleTimeoutMs);
         ProcessProbe probe = target.appPid() > 0 ? new ProcessProbe(target.appPid()) : null;
         if (direct == null) {
             LocalStack.log("no --engine-url: the direct side is skipped; only Sluice is measured");
         }
+        // The Sluice sides in the middle, mirrored: ABBA, or A B C C B A with both APIs. A drift over the run (JIT,
+        // table growth, neighbours on the machine) then hits every side alike.
+        List<TaskClient> sluiceSides = new ArrayList<>();
+        if (tasks != null) {
+            sluiceSides.add(tasks);
+        }
+        if (facade != null) {
+            sluiceSides.add(facade);
+        }
+        List<TaskClient> order = new ArrayList<>();
+        if (direct != null) {
+            order.add(direct);
+        }
+        order.addAll(sluiceSides);
+        List<TaskClient> mirrored = new ArrayList<>(order);
+        java.util.Collections.reverse(mirrored);
+        order.addAll(mirrored);
 
         List<PhaseResult> measured = new ArrayList<>();
         if (args.warmupSeconds() > 0) {
             if (direct != null) {
                 phase(context, direct, "warm-up direct", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
             }
-            phase(context, sluice, "warm-up sluice", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+            for (TaskClient c : sluiceSides) {
+                phase(context, c, "warm-up " + c.side().wire(), rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+            }
         }
-        // ABBA: a drift over the run (JIT, table growth, neighbours on the machine) hits both sides alike.
-        List<TaskClient> order = direct == null ? List.of(sluice, sluice) : List.of(direct, sluice, sluice, direct);
         int n = 0;
         for (TaskClient c : order) {
             n++;
             measured.add(phase(context, c, c.side().wire() + "#" + n, rampNanos, secondsToNanos(args.durationSeconds()), drainNanos,
-                    c.side() == Side.SLUICE ? probe : null));
+                    c.side() == Side.DIRECT ? null : probe));
         }
 
         Map<String, Object> result = header("streams", target);
@@ -175,25 +197,34 @@ public final class HotPathBench {
         cfg.put("ramp_s", rampNanos / 1e9);
         result.put("config", cfg);
         result.put("phases", measured.stream().map(PhaseResult::toJson).toList());
+        cfg.put("api", args.api().name().toLowerCase(java.util.Locale.ROOT));
         Map<String, Object> sides = new LinkedHashMap<>();
         SideSummary directSide = SideSummary.of(Side.DIRECT, measured);
         SideSummary sluiceSide = SideSummary.of(Side.SLUICE, measured);
+        SideSummary facadeSide = SideSummary.of(Side.OPENAI, measured);
         if (directSide != null) {
             sides.put("direct", directSide.toJson());
         }
-        sides.put("sluice", sluiceSide.toJson());
-        result.put("sides", sides);
-        if (directSide != null) {
-            Map<String, Object> added = new LinkedHashMap<>();
-            added.put("ttft_p50_ms", LatencySummary.round(sluiceSide.ttft().p50Ms() - directSide.ttft().p50Ms()));
-            added.put("ttft_p99_ms", LatencySummary.round(sluiceSide.ttft().p99Ms() - directSide.ttft().p99Ms()));
-            added.put("inter_token_p50_ms", LatencySummary.round(sluiceSide.interToken().p50Ms() - directSide.interToken().p50Ms()));
-            added.put("inter_token_p99_ms", LatencySummary.round(sluiceSide.interToken().p99Ms() - directSide.interToken().p99Ms()));
-            result.put("added", added);
+        if (sluiceSide != null) {
+            sides.put("sluice", sluiceSide.toJson());
         }
-        result.put("app", appSummary(measured));
+        if (facadeSide != null) {
+            sides.put("openai", facadeSide.toJson());
+        }
+        result.put("sides", sides);
+        if (directSide != null && sluiceSide != null) {
+            result.put("added", added(directSide, sluiceSide));
+        }
+        if (directSide != null && facadeSide != null) {
+            result.put("added_openai", added(directSide, facadeSide));
+        }
+        // "app" stays the task API's figures (the report table reads them); the facade's are kept beside them.
+        result.put("app", appSummary(measured.stream().filter(p -> p.side() == (sluiceSide != null ? Side.SLUICE : Side.OPENAI)).toList()));
+        if (sluiceSide != null && facadeSide != null) {
+            result.put("app_openai", appSummary(measured.stream().filter(p -> p.side() == Side.OPENAI).toList()));
+        }
         finish(result);
-        printStreamsSummary(directSide, sluiceSide, result);
+        printStreamsSummary(java.util.stream.Stream.of(directSide, sluiceSide, facadeSide).filter(java.util.Objects::nonNull).toList(), result);
         return result;
     }
 
@@ -397,6 +428,16 @@ public final class HotPathBench {
     }
 
     /** The app over all measured Sluice phases: CPU per task and per token over their windows taken together. */
+    /** What a Sluice side adds to the direct side's latencies. */
+    private static Map<String, Object> added(SideSummary direct, SideSummary through) {
+        Map<String, Object> added = new LinkedHashMap<>();
+        added.put("ttft_p50_ms", LatencySummary.round(through.ttft().p50Ms() - direct.ttft().p50Ms()));
+        added.put("ttft_p99_ms", LatencySummary.round(through.ttft().p99Ms() - direct.ttft().p99Ms()));
+        added.put("inter_token_p50_ms", LatencySummary.round(through.interToken().p50Ms() - direct.interToken().p50Ms()));
+        added.put("inter_token_p99_ms", LatencySummary.round(through.interToken().p99Ms() - direct.interToken().p99Ms()));
+        return added;
+    }
+
     private static Map<String, Object> appSummary(List<PhaseResult> phases) {
         double cpu = 0;
         long tasks = 0;
@@ -425,24 +466,28 @@ public final class HotPathBench {
         return new AppSample(cpu, threads, rss, heap, jit).toJson(tasks, tokens);
     }
 
-    private void printStreamsSummary(SideSummary direct, SideSummary sluice, Map<String, Object> result) {
+    private void printStreamsSummary(List<SideSummary> sides, Map<String, Object> result) {
         System.out.println();
         System.out.println("side     tasks/s   TTFT p50    p90      p99 ms   gap p50   p99 ms   errors");
-        for (SideSummary s : direct == null ? List.of(sluice) : List.of(direct, sluice)) {
+        for (SideSummary s : sides) {
             System.out.printf(java.util.Locale.ROOT, "%-7s %8.1f %9.2f %8.2f %8.2f %9.2f %8.2f   %s%n", s.side().wire(), s.tasksPerSecond(),
                     s.ttft().p50Ms(), s.ttft().p90Ms(), s.ttft().p99Ms(), s.interToken().p50Ms(), s.interToken().p99Ms(), s.errors());
+            if (s.side() == Side.SLUICE) {
+                System.out.printf(java.util.Locale.ROOT, "sluice submit p50 %.2f ms  p99 %.2f ms%n", s.submit().p50Ms(), s.submit().p99Ms());
+            }
         }
-        System.out.printf(java.util.Locale.ROOT, "sluice submit p50 %.2f ms  p99 %.2f ms%n", sluice.submit().p50Ms(), sluice.submit().p99Ms());
-        if (result.containsKey("added")) {
-            System.out.println("added by Sluice: " + result.get("added"));
+        for (String key : List.of("added", "added_openai", "app", "app_openai")) {
+            if (result.containsKey(key)) {
+                System.out.println(key + ": " + result.get(key));
+            }
         }
-        System.out.println("app: " + result.get("app"));
     }
 
     private Path write(Map<String, Object> result) throws Exception {
         Files.createDirectories(args.resultsDir());
         String label = switch (args.scenario()) {
-            case STREAMS -> "streams-c" + args.clients() + "-t" + args.tokensPerSecond() + "-m" + args.maxTokens();
+            case STREAMS -> "streams-c" + args.clients() + "-t" + args.tokensPerSecond() + "-m" + args.maxTokens()
+                    + (args.api() == BenchArgs.Api.TASKS ? "" : "-" + args.api().name().toLowerCase(java.util.Locale.ROOT));
             case ADMISSIONS -> "admissions-c" + args.clients();
             case REPORT -> throw new IllegalStateException("report writes no result");
         };

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalStack implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String MODEL = "dev-tiny";
+    static final String MODEL = "dev-tiny";
     /** Waiting room per priority: far above any client count, so the queue never refuses in a benchmark. */
     private static final int QUEUE_CAPACITY = 20_000;
 

@@ -64,7 +64,7 @@ final class ReportTable {
                 .append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (Result r : results) {
             JsonNode j = r.json();
-            if (!"streams".equals(j.path("scenario").asText())) {
+            if (!"streams".equals(j.path("scenario").asText()) || j.path("sides").path("sluice").isMissingNode()) {
                 continue;
             }
             JsonNode cfg = j.path("config");
@@ -89,6 +89,39 @@ final class ReportTable {
                     .append(" | ").append(errors(direct.path("errors"))).append(" / ").append(errors(sluice.path("errors")))
                     .append(" | ").append(load(j))
                     .append(" |\n");
+        }
+        StringBuilder facade = new StringBuilder();
+        for (Result r : results) {
+            JsonNode j = r.json();
+            JsonNode openai = j.path("sides").path("openai");
+            if (!"streams".equals(j.path("scenario").asText()) || openai.isMissingNode()) {
+                continue;
+            }
+            JsonNode cfg = j.path("config");
+            JsonNode sluice = j.path("sides").path("sluice");
+            JsonNode tasksApp = sluice.isMissingNode() ? null : j.path("app");
+            JsonNode facadeApp = sluice.isMissingNode() ? j.path("app") : j.path("app_openai");
+            facade.append("| ").append(link(r, linkPrefix))
+                    .append(" | ").append(shortCommit(j))
+                    .append(" | ").append(cfg.path("clients").asText()).append(", ").append(cfg.path("tokens_per_s").asText())
+                    .append(", ").append(cfg.path("max_tokens").asText())
+                    .append(" | ").append(pair(j.path("added").path("ttft_p50_ms"), j.path("added").path("ttft_p99_ms")))
+                    .append(" | ").append(pair(j.path("added_openai").path("ttft_p50_ms"), j.path("added_openai").path("ttft_p99_ms")))
+                    .append(" | ").append(pair(sluice.path("tasks_per_s"), openai.path("tasks_per_s")))
+                    .append(" | ").append(tasksApp == null ? "–" : num(tasksApp.path("cpu_ms_per_task")))
+                    .append(" / ").append(num(facadeApp.path("cpu_ms_per_task")))
+                    .append(" | ").append(ratio(facadeApp.path("cpu_ms_per_task"), tasksApp == null ? null : tasksApp.path("cpu_ms_per_task")))
+                    .append(" | ").append(errors(sluice.path("errors"))).append(" / ").append(errors(openai.path("errors")))
+                    .append(" | ").append(load(j))
+                    .append(" |\n");
+        }
+        if (!facade.isEmpty()) {
+            md.append("\n### streams through the OpenAI-compatible facade (ADM-9)\n\n")
+                    .append("| run | commit | clients, tokens/s, max_tokens | added TTFT p50 / p99 ms, task API | added TTFT p50 / p99 ms,"
+                            + " facade | tasks/s task API / facade | app CPU ms/task, task API / facade | facade CPU ÷ task API CPU"
+                            + " | errors task API / facade | load avg start → end |\n")
+                    .append("|---|---|---|---:|---:|---:|---:|---:|---|---|\n")
+                    .append(facade);
         }
         md.append("\n### admissions\n\n")
                 .append("| run | commit | clients | admissions/s | POST p50 / p90 / p99 ms | app CPU ms/admission | heap after GC MiB"
@@ -118,6 +151,14 @@ final class ReportTable {
                     .append(" |\n");
         }
         return md.toString();
+    }
+
+    /** {@code a ÷ b} to two decimals, or a dash when either is unknown. */
+    private static String ratio(JsonNode a, JsonNode b) {
+        if (a == null || b == null || !a.isNumber() || !b.isNumber() || b.asDouble() == 0) {
+            return "–";
+        }
+        return String.format(java.util.Locale.ROOT, "%.2f", a.asDouble() / b.asDouble());
     }
 
     private static String link(Result r, String prefix) {

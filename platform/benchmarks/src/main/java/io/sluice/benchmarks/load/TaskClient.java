@@ -17,7 +17,9 @@ interface TaskClient {
 
     enum Side {
         DIRECT,
-        SLUICE;
+        SLUICE,
+        /** Through Sluice's OpenAI-compatible facade ({@code POST /v1/completions}, streamed; ADM-9). */
+        OPENAI;
 
         String wire() {
             return name().toLowerCase(java.util.Locale.ROOT);

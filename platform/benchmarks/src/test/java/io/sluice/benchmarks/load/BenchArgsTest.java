@@ -29,6 +29,15 @@ class BenchArgsTest {
     }
 
     @Test
+    void streamsDriveTheTaskApiUnlessAskedForTheFacade() {
+        assertThat(parse("streams").api()).isEqualTo(BenchArgs.Api.TASKS);
+        assertThat(parse("streams", "--api", "both").api()).isEqualTo(BenchArgs.Api.BOTH);
+        assertThat(parse("streams", "--api=openai").api()).isEqualTo(BenchArgs.Api.OPENAI);
+        assertThatThrownBy(() -> parse("streams", "--api", "grpc")).isInstanceOf(BadArguments.class).hasMessageContaining("--api");
+        assertThatThrownBy(() -> parse("admissions", "--api", "both")).isInstanceOf(BadArguments.class);
+    }
+
+    @Test
     void admissionsSubmitOneTokenTasks() {
         BenchArgs a = parse("admissions", "--clients=200", "--duration", "20");
         assertThat(a.clients()).isEqualTo(200);

@@ -45,4 +45,21 @@ class TaskClientsTest {
         assertThat(SluiceTaskClient.errorCode(Buffer.buffer("<html>"))).isEqualTo("(not JSON)");
         assertThat(SluiceTaskClient.errorCode(Buffer.buffer("{}"))).isEqualTo("(no code)");
     }
+
+    @Test
+    void theFacadeBodyIsAStreamedCompletionOfTheSameGeneration() throws Exception {
+        JsonNode body = JSON.readTree(OpenAiTaskClient.body(64));
+        assertThat(body.path("model").asText()).isEqualTo("dev-tiny");
+        assertThat(body.path("max_tokens").asInt()).isEqualTo(64);
+        assertThat(body.path("stream").asBoolean()).isTrue();
+        assertThat(body.path("prompt").asText()).isEqualTo("Hello, Sluice");
+    }
+
+    @Test
+    void countsFacadeChunksThatCarryText() {
+        assertThat(OpenAiTaskClient.carriesText("{\"id\":\"c\",\"choices\":[{\"text\":\" the\",\"index\":0,\"finish_reason\":null}]}")).isTrue();
+        assertThat(OpenAiTaskClient.carriesText("{\"id\":\"c\",\"choices\":[{\"text\":\"\",\"index\":0,\"finish_reason\":\"length\"}]}"))
+                .isFalse();
+        assertThat(OpenAiTaskClient.carriesText("{\"id\":\"c\",\"usage\":{\"completion_tokens\":16}}")).isFalse();
+    }
 }

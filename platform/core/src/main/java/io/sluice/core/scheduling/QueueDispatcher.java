@@ -140,12 +140,54 @@ public final class QueueDispatcher {
      * @throws SluiceException CONFLICT when this instance already holds a task with that id
      */
     public void activate(TaskRun run) {
-        Pool pool = run.pool();
         TaskSpec spec = run.spec();
         if (!runs.register(run)) {
             abandon(run);
             throw SluiceException.of(ErrorCode.CONFLICT, "task " + spec.taskId() + " is already known");
         }
+        run.admission().resolve(true);
+        queueAndDispatch(run);
+    }
+
+    /**
+     * Puts a reserved task into its queue and dispatches it while its record is still being committed (ADR 0022): the
+     * engine's prefill overlaps the commit. The task stays invisible — no stream, status or cancel finds it — and
+     * nothing it does is published or stored until {@link #recorded} says the record is durable; {@link #notRecorded}
+     * ends it without a trace.
+     */
+    public void startBeforeRecorded(TaskRun run) {
+        queueAndDispatch(run);
+    }
+
+    /**
+     * The record of a task {@linkplain #startBeforeRecorded started before it was recorded} is durable: the task becomes
+     * visible, and what it did meanwhile is published in order.
+     *
+     * @throws SluiceException CONFLICT when this instance already holds another task with that id (the task is ended)
+     */
+    public void recorded(TaskRun run) {
+        if (!runs.register(run)) {
+            notRecorded(run);
+            throw SluiceException.of(ErrorCode.CONFLICT, "task " + run.spec().taskId() + " is already known");
+        }
+        run.admission().resolve(true);
+    }
+
+    /**
+     * The record of a task {@linkplain #startBeforeRecorded started before it was recorded} will not be written (the
+     * write failed, the id was taken, or the session refused it): the engine request is aborted and the task's place
+     * freed, and nothing of it is stored or published.
+     */
+    public void notRecorded(TaskRun run) {
+        run.admission().resolve(false);
+        SluiceError err = SluiceError.of(ErrorCode.INTERNAL, "the task's admission could not be recorded")
+                .withEngine(run.pool().engine().wire(), run.pool().id());
+        termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.NOT_RECORDED);
+    }
+
+    private void queueAndDispatch(TaskRun run) {
+        Pool pool = run.pool();
+        TaskSpec spec = run.spec();
         synchronized (pool) {
             pool.unreserve(spec.priority());
             // Appended under the pool lock: once queued, another thread may dispatch the task at once, and

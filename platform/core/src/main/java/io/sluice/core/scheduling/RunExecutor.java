@@ -39,15 +39,17 @@ final class RunExecutor {
     /** Starts a task already placed on {@code run.replica()} (slot acquired under the pool lock). */
     void start(Pool pool, TaskRun run) {
         Replica r = run.replica();
-        Map<String, Object> m = new HashMap<>(8);
-        m.put("queue_depth", pool.queueDepth());
-        m.put("queue_time_ms", run.queueTimeMs());
-        m.put("replica_id", r.qualifiedId());
-        m.put("kv_warmth", run.kvWarm());
-        m.put("on_time_probability", onTimeProbability(run));
-        m.put("state", "running");
-        putBudgets(m, run);
-        run.log().append(new TaskEvent.Metrics(m));
+        if (run.admission().recorded()) {
+            appendStartMetrics(pool, run, r);
+        } else {
+            // Started while its record commits (ADR 0022): the event waits, and carries the session budgets that
+            // the commit reads.
+            run.admission().then(recorded -> {
+                if (recorded) {
+                    appendStartMetrics(pool, run, r);
+                }
+            });
+        }
         observers.each(o -> o.onStarted(run));
         TaskSpec s = run.spec();
         GenerationRequest req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(), s.maxTokens(),
@@ -68,6 +70,18 @@ final class RunExecutor {
         if (ended) {
             g.cancel();
         }
+    }
+
+    private static void appendStartMetrics(Pool pool, TaskRun run, Replica r) {
+        Map<String, Object> m = new HashMap<>(8);
+        m.put("queue_depth", pool.queueDepth());
+        m.put("queue_time_ms", run.queueTimeMs());
+        m.put("replica_id", r.qualifiedId());
+        m.put("kv_warmth", run.kvWarm());
+        m.put("on_time_probability", onTimeProbability(run));
+        m.put("state", "running");
+        putBudgets(m, run);
+        run.log().append(new TaskEvent.Metrics(m));
     }
 
     /** The session budgets left after what the run spent so far (SES-4), for {@code metrics} events. */
@@ -120,8 +134,62 @@ final class RunExecutor {
             this.replica = replica;
         }
 
+        // Each callback runs at once when the task's record is durable, else in order once it is, or never when it
+        // will not be (ADR 0022): the fast path is one volatile read.
+
         @Override
         public void onToken(String text) {
+            if (run.admission().recorded()) {
+                token(text);
+            } else {
+                run.admission().then(recorded -> {
+                    if (recorded) {
+                        token(text);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onEnd(GenerationOutcome outcome) {
+            if (run.admission().recorded()) {
+                end(outcome);
+            } else {
+                run.admission().then(recorded -> {
+                    if (recorded) {
+                        end(outcome);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onEnd(long tokensOut, long decodeMs) {
+            if (run.admission().recorded()) {
+                completed();
+            } else {
+                run.admission().then(recorded -> {
+                    if (recorded) {
+                        completed();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onError(EngineException error) {
+            if (run.admission().recorded()) {
+                engineFailed(pool, run, replica, error);
+            } else {
+                run.admission().then(recorded -> {
+                    if (recorded) {
+                        engineFailed(pool, run, replica, error);
+                    }
+                });
+            }
+        }
+
+        private void token(String text) {
             long i = run.tokensOut();
             // An engine that streams past max_tokens breaks the task's event bound (TaskRun.maxEventId): the
             // surplus is not the client's and is dropped.
@@ -163,8 +231,7 @@ final class RunExecutor {
             }
         }
 
-        @Override
-        public void onEnd(GenerationOutcome outcome) {
+        private void end(GenerationOutcome outcome) {
             if (outcome.incomplete() || outcome.tokensOut() > run.tokensOut()) {
                 // Said before the terminal event so a client sees why the answer is short, and what the engine
                 // counted (more than the token events when it packed tokens into one frame).
@@ -179,20 +246,14 @@ final class RunExecutor {
             }
             run.settleTokensOut(outcome.tokensOut());
             run.engineOutcome(outcome);
-            onEnd(outcome.tokensOut(), outcome.decodeMs());
+            completed();
         }
 
-        @Override
-        public void onEnd(long tokensOut, long decodeMs) {
+        private void completed() {
             long measured = run.decodeTimeMs();
             if (termination.finish(run, new TaskEvent.End(run.tokensOut(), measured), TaskObserver.EndReason.COMPLETED)) {
                 pool.estimator().record(measured, run.tokensOut(), measured);
             }
-        }
-
-        @Override
-        public void onError(EngineException error) {
-            engineFailed(pool, run, replica, error);
         }
 
         private void abort() {

@@ -39,6 +39,11 @@ public interface TaskObserver {
         /** An admin disabled the task's tenant while the task waited (SCH-3). */
         TENANT_DISABLED,
         /** A higher-priority arrival evicted the waiting task from a full queue (SCH-5 soft preemption). */
-        PREEMPTED
+        PREEMPTED,
+        /**
+         * The task was started while its admission record was committed, and the record was not written (ADR 0022):
+         * the client was never told the task exists.
+         */
+        NOT_RECORDED
     }
 }

@@ -22,6 +22,7 @@ public final class TaskRun {
     private final TaskSpec spec;
     private final String owner;
     private final EventLog log = new EventLog();
+    private final AdmissionGate admission = new AdmissionGate();
     private final Instant createdAt;
     private final long admittedNanos;
     private final Pool pool;
@@ -83,6 +84,11 @@ public final class TaskRun {
 
     public EventLog log() {
         return log;
+    }
+
+    /** Whether the task's admission record is durable yet, and what waits for it (ADR 0022). */
+    public AdmissionGate admission() {
+        return admission;
     }
 
     public TaskState state() {

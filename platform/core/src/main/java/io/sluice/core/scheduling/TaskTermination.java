@@ -58,6 +58,19 @@ final class TaskTermination {
         }
         slotFreed.accept(pool);
         OutcomeStore.Outcome proposed = new OutcomeStore.Outcome(terminal, eventId);
+        // An outcome is stored only on top of a durable admission record; a task whose record was never written
+        // ends without one (ADR 0022).
+        run.admission().then(recorded -> {
+            if (recorded) {
+                commitThenPublish(run, proposed, reason);
+            } else {
+                publish(run, proposed, reason);
+            }
+        });
+        return true;
+    }
+
+    private void commitThenPublish(TaskRun run, OutcomeStore.Outcome proposed, TaskObserver.EndReason reason) {
         outcomes.commit(run, proposed).whenComplete((stored, err) -> {
             OutcomeStore.Outcome outcome = stored;
             if (err != null) {
@@ -68,7 +81,6 @@ final class TaskTermination {
             }
             publish(run, outcome, reason);
         });
-        return true;
     }
 
     private void publish(TaskRun run, OutcomeStore.Outcome outcome, TaskObserver.EndReason reason) {

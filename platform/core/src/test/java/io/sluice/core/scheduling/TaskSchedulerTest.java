@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
 class TaskSchedulerTest {
     private TaskScheduler scheduler;
     private final Map<UUID, GenerationListener> inFlight = new ConcurrentHashMap<>();
+    /** Ids of the tasks whose outcome reached the store, in commit order. */
+    private final List<UUID> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** One slot per replica; generations stay open until {@link #complete} is called. */
     private final class ManualEngine implements EngineAdapter {
@@ -77,7 +79,11 @@ class TaskSchedulerTest {
                     replicas:
                       - {id: r0, url: "http://127.0.0.1:1"}
                 """.formatted(capacity, capacity, fullPolicy));
-        scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000, OutcomeStore.IN_MEMORY);
+        OutcomeStore recording = (run, proposed) -> {
+            stored.add(run.spec().taskId());
+            return CompletableFuture.completedFuture(proposed);
+        };
+        scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(), t -> 1.0, 60_000, recording);
         scheduler.start();
         Await.until(Duration.ofSeconds(30), () -> scheduler.pools().pools().get(0).ready(), "pool p became ready");
     }
@@ -90,10 +96,28 @@ class TaskSchedulerTest {
     }
 
     private TaskRun submit(String priority) {
-        TaskSpec spec = TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
-                "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null, null), "t");
+        TaskSpec spec = spec(priority);
         var pools = scheduler.pools().poolsServing(spec);
         return scheduler.dispatcher().enqueue(spec, scheduler.planner().place(spec, pools, List.of()), "test-instance");
+    }
+
+    private static TaskSpec spec(String priority) {
+        return TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
+                "m", null, null, priority, null, null, null, "hello", null, 4L, null, null, null, null, null, null), "t");
+    }
+
+    /** Reserves a place and starts the task at once, as admission does while the task's record commits (ADR 0022). */
+    private TaskRun startBeforeRecorded() {
+        TaskSpec spec = spec("interactive");
+        var pools = scheduler.pools().poolsServing(spec);
+        TaskRun run = scheduler.dispatcher().reserve(spec, scheduler.planner().place(spec, pools, List.of()), java.time.Instant.now(),
+                "test-instance");
+        scheduler.dispatcher().startBeforeRecorded(run);
+        return run;
+    }
+
+    private static List<String> eventNames(TaskRun run) {
+        return run.log().snapshot().stream().map(TaskEvent::name).toList();
     }
 
     private void complete(TaskRun run) {
@@ -197,5 +221,55 @@ class TaskSchedulerTest {
         scheduler.runs().evictExpired(Math.max(aEnded, bEnded) + 10 * retention);
         assertThat(scheduler.runs().find(b.spec().taskId())).isEmpty();
         assertThat(scheduler.runs().find(running.spec().taskId())).as("a running task never expires").isPresent();
+    }
+
+    @Test
+    @DisplayName("a task started while its record commits runs on the engine at once, but shows and stores nothing until the record is durable; then everything follows in order")
+    void startedBeforeRecordedWaitsForTheRecord() throws Exception {
+        start("reject", 4);
+        TaskRun run = startBeforeRecorded();
+        UUID id = run.spec().taskId();
+        Await.until(Duration.ofSeconds(30), () -> inFlight.containsKey(id), "the engine request was sent before the record");
+        GenerationListener engine = inFlight.get(id);
+        engine.onToken("a");
+        engine.onToken("b");
+        engine.onEnd(2, 5);
+
+        assertThat(eventNames(run)).as("only the start, held until the record is durable").containsExactly("started");
+        assertThat(run.log().ended()).isFalse();
+        assertThat(scheduler.runs().find(id)).as("invisible to status, stream and cancel").isEmpty();
+        assertThat(stored).as("no outcome stored before the admission record").isEmpty();
+
+        scheduler.dispatcher().recorded(run);
+
+        assertThat(scheduler.runs().find(id)).containsSame(run);
+        assertThat(eventNames(run)).containsExactly("started", "metrics", "token", "token", "end");
+        assertThat(run.log().snapshot().stream().filter(e -> e instanceof TaskEvent.Token).map(e -> ((TaskEvent.Token) e).t()))
+                .containsExactly("a", "b");
+        assertThat(stored).containsExactly(id);
+        assertThat(scheduler.runs().usage("t").running()).isZero();
+    }
+
+    @Test
+    @DisplayName("a task started while its record commits, whose record is not written, is aborted on the engine, frees its slot and leaves no outcome")
+    void notRecordedAbortsTheEngineRequest() throws Exception {
+        start("reject", 4);
+        TaskRun lost = startBeforeRecorded();
+        UUID lostId = lost.spec().taskId();
+        Await.until(Duration.ofSeconds(30), () -> inFlight.containsKey(lostId), "the engine request was sent");
+        GenerationListener engine = inFlight.get(lostId);
+        engine.onToken("a");
+        TaskRun waiting = submit("interactive");
+        assertThat(inFlight).as("one slot: the recorded task waits").doesNotContainKey(waiting.spec().taskId());
+
+        scheduler.dispatcher().notRecorded(lost);
+
+        assertThat(inFlight).as("the engine request was canceled").doesNotContainKey(lostId);
+        Await.until(Duration.ofSeconds(30), () -> inFlight.containsKey(waiting.spec().taskId()), "the freed slot went to the waiting task");
+        assertThat(eventNames(lost)).as("nothing the engine sent was published").doesNotContain("token");
+        assertThat(scheduler.runs().find(lostId)).isEmpty();
+        assertThat(stored).as("no outcome is stored for a task that was never recorded").doesNotContain(lostId);
+        complete(waiting);
+        assertThat(terminalCode(waiting)).isEqualTo("end");
     }
 }
