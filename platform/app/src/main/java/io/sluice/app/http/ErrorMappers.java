@@ -61,6 +61,36 @@ public class ErrorMappers {
         }
     }
 
+    /**
+     * Answers the failure of a Vert.x route with the contract's error body; a response already begun (a stream) is
+     * reset instead, so the client sees a broken answer rather than a garbled one.
+     */
+    public static void writeFailure(
+            io.vertx.core.http.HttpServerResponse resp, Throwable failure, String correlationId, com.fasterxml.jackson.databind.ObjectMapper json) {
+        SluiceError error = ofFailure(failure, correlationId);
+        if (resp.headWritten()) {
+            resp.reset();
+            return;
+        }
+        write(resp, error, correlationId, json);
+    }
+
+    /** The typed error of a route's failure; anything untyped is an internal error, logged with the correlation id. */
+    public static SluiceError ofFailure(Throwable failure, String correlationId) {
+        Throwable e = failure;
+        while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof SluiceException se) {
+            return se.error();
+        }
+        if (e instanceof AuthenticationFailedException) {
+            return SluiceError.of(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required").withStage(AdmissionStage.AUTHENTICATE);
+        }
+        LOG.errorf(e, "internal error (correlation id %s)", correlationId);
+        return SluiceError.of(ErrorCode.INTERNAL, "internal error; quote correlation id " + correlationId);
+    }
+
     /** HTTP status of a typed error, as fixed in the contract. */
     public static int statusOf(SluiceError e) {
         if (e.code() == ErrorCode.DEADLINE_UNMET && e.fitsAtMs() == null) {

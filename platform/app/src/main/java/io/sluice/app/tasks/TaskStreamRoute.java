@@ -16,7 +16,6 @@ import io.sluice.app.security.Caller;
 import io.sluice.app.security.IdentityMap;
 import io.sluice.app.tasks.store.StoredTask;
 import io.sluice.app.tasks.store.TaskJournal;
-import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
@@ -37,10 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.jboss.logging.Logger;
 
 /**
  * {@code GET /v1/tasks/{task_id}/stream} (SPEC SSE-1, SSE-2, REL-5), served by a Vert.x route rather than a JAX-RS
@@ -57,7 +54,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TaskStreamRoute {
     static final String PATH = "/v1/tasks/:task_id/stream";
-    private static final Logger LOG = Logger.getLogger(TaskStreamRoute.class);
 
     @Inject
     TaskService service;
@@ -230,22 +226,7 @@ public class TaskStreamRoute {
 
     /** Answers a failure before the stream began, with the contract's error body. */
     private void fail(RoutingContext rc, Throwable failure, String correlationId) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        SluiceError error;
-        if (e instanceof SluiceException se) {
-            error = se.error();
-        } else if (e instanceof AuthenticationFailedException) {
-            error = SluiceError.of(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required").withStage(AdmissionStage.AUTHENTICATE);
-        } else {
-            LOG.errorf(e, "internal error (correlation id %s)", correlationId);
-            error = SluiceError.of(ErrorCode.INTERNAL, "internal error; quote correlation id " + correlationId);
-        }
-        HttpServerResponse resp = rc.response();
-        if (resp.headWritten()) {
-            resp.reset();
-            return;
-        }
-        ErrorMappers.write(resp, error, correlationId, json);
+        ErrorMappers.writeFailure(rc.response(), failure, correlationId, json);
     }
 
     /** One SSE frame: id, event name and the event's JSON data, serialised once. */

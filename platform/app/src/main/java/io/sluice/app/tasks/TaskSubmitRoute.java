@@ -13,9 +13,6 @@ import io.sluice.app.security.Caller;
 import io.sluice.app.security.IdentityMap;
 import io.sluice.app.sessions.SessionBudgets;
 import io.sluice.app.sessions.SessionFigures;
-import io.sluice.core.error.AdmissionStage;
-import io.sluice.core.error.ErrorCode;
-import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
 import io.sluice.core.task.TaskRequest;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +26,6 @@ import jakarta.inject.Inject;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
-import org.jboss.logging.Logger;
 
 /**
  * {@code POST /v1/tasks} (SPEC ADM-1..8), served by a Vert.x route rather than a JAX-RS resource: admission is the
@@ -46,7 +42,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TaskSubmitRoute {
     static final String PATH = "/v1/tasks";
-    private static final Logger LOG = Logger.getLogger(TaskSubmitRoute.class);
 
     @Inject
     TaskService service;
@@ -225,21 +220,6 @@ public class TaskSubmitRoute {
     }
 
     private void fail(RoutingContext rc, Throwable failure, String correlationId) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        SluiceError error;
-        if (e instanceof SluiceException se) {
-            error = se.error();
-        } else if (e instanceof AuthenticationFailedException) {
-            error = SluiceError.of(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required").withStage(AdmissionStage.AUTHENTICATE);
-        } else {
-            LOG.errorf(e, "internal error (correlation id %s)", correlationId);
-            error = SluiceError.of(ErrorCode.INTERNAL, "internal error; quote correlation id " + correlationId);
-        }
-        HttpServerResponse resp = rc.response();
-        if (resp.headWritten()) {
-            resp.reset();
-            return;
-        }
-        ErrorMappers.write(resp, error, correlationId, json);
+        ErrorMappers.writeFailure(rc.response(), failure, correlationId, json);
     }
 }
