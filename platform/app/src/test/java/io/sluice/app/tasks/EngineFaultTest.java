@@ -49,6 +49,10 @@ class EngineFaultTest extends ApiTest {
     @Test
     @DisplayName("REL-1 a task that produced no token yet is retried once on another replica and completes")
     void retryBeforeFirstToken() {
+        // Placement picks the replica with most free slots, r0 on a tie: a task another test left on f0 would send
+        // this one to f1 and past the armed fault.
+        CancelTest.awaitSim("f0 and f1 have no active slot before the fault is armed", () -> SluiceStack.simStats("f0").path("active").asInt() == 0
+                && SluiceStack.simStats("f1").path("active").asInt() == 0);
         long faultedBefore = SluiceStack.simStats("f0").path("faulted").asLong();
         SluiceStack.armFault("f0", "{\"mode\":\"http_5xx\",\"status\":500,\"count\":1}");
         Map<String, Object> body = task("fault-tiny");
