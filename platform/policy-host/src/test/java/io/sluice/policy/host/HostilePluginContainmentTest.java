@@ -71,35 +71,6 @@ class HostilePluginContainmentTest {
     }
 
     @Test
-    @DisplayName("POL-5 a plugin that keeps running out of time is quarantined, so it stops burning workers")
-    void repeatedTimeoutsQuarantineThePair() throws Exception {
-        PolicyLimits limits = PolicyLimits.builder().quarantineAfter(3).quarantineTime(java.time.Duration.ofMillis(300)).build();
-        try (PolicyHost host = PolicyHost.create(limits, PolicyTelemetry.NONE)) {
-            PolicyModule loop = TestHosts.compile(host, TestPlugins.hostile("endless-loop"));
-            for (int i = 0; i < 3; i++) {
-                assertThat(host.admit("q-a", loop, Inputs.admit("q-a")).error().kind()).isEqualTo(PolicyErrorKind.TIMEOUT);
-            }
-            AdmitOutcome quarantined = host.admit("q-a", loop, Inputs.admit("q-a"));
-            assertThat(quarantined.error().kind()).isEqualTo(PolicyErrorKind.REJECTED);
-            assertThat(quarantined.error().message()).contains("quarantined").contains("3 calls in a row");
-            long createdBefore = TestHosts.settled(host, "q-a", loop).created();
-
-            assertThat(host.admit("q-b", loop, Inputs.admit("q-b")).error().kind())
-                    .as("another tenant's pair is judged on its own")
-                    .isEqualTo(PolicyErrorKind.TIMEOUT);
-
-            Thread.sleep(350);
-            assertThat(host.admit("q-a", loop, Inputs.admit("q-a")).error().kind())
-                    .as("after the quarantine the plugin runs again")
-                    .isEqualTo(PolicyErrorKind.TIMEOUT);
-            AdmitOutcome again = host.admit("q-a", loop, Inputs.admit("q-a"));
-            assertThat(again.error().kind()).isEqualTo(PolicyErrorKind.REJECTED);
-            assertThat(again.error().message()).as("second trip doubles the period").containsPattern("for another [3-6][0-9]{2} ms");
-            assertThat(TestHosts.settled(host, "q-a", loop).created()).isEqualTo(createdBefore + 1);
-        }
-    }
-
-    @Test
     @DisplayName("POL-2 route naming a replica that is not a candidate is invalid_output")
     void routeWithUnknownCandidateIsInvalid() throws Exception {
         PolicyHost host = TestHosts.relaxed();

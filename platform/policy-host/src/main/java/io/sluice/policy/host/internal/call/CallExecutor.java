@@ -41,6 +41,8 @@ public final class CallExecutor implements AutoCloseable {
     private final GuestInstance.Factory instances;
     private final ThreadPoolExecutor workers;
     private final CallWatchdog watchdog;
+    /** Quarantine periods run on the same clock as call deadlines, so a test can step past them instead of sleeping. */
+    private final LongSupplier wallClock;
     private final CallTask.Budget trafficBudget;
     private final CallTask.Budget uploadBudget;
     private final ConcurrentHashMap<PoolKey, InstancePool> pools = new ConcurrentHashMap<>();
@@ -51,6 +53,7 @@ public final class CallExecutor implements AutoCloseable {
 
     public CallExecutor(PolicyLimits limits, ExtismKernel kernel, LongSupplier wallClock, ThreadCpuClock cpuClock) {
         this.limits = limits;
+        this.wallClock = wallClock;
         this.instances = p -> GuestInstance.create(p, kernel, limits.memoryBytes(), limits.logBytesPerCall());
         int queueMillis = (int) Math.min(Integer.MAX_VALUE, limits.queueTimeout().toMillis());
         long instantiate = limits.instantiateTimeout().toNanos();
@@ -91,7 +94,7 @@ public final class CallExecutor implements AutoCloseable {
         }
         boolean upload = UPLOAD_TENANT.equals(tenant);
         InstancePool pool = pools.computeIfAbsent(new PoolKey(tenant, policy.digest()), k -> new InstancePool(limits.instancesPerModule()));
-        long quarantine = pool.quarantineLeft(System.nanoTime());
+        long quarantine = pool.quarantineLeft(wallClock.getAsLong());
         if (quarantine > 0) {
             return CallResult.error(PolicyErrorKind.REJECTED, "policy quarantined for another "
                     + TimeUnit.NANOSECONDS.toMillis(quarantine) + " ms after " + limits.quarantineAfter()
@@ -108,7 +111,7 @@ public final class CallExecutor implements AutoCloseable {
         if (!upload) {
             PolicyErrorKind kind = result.error() == null ? null : result.error().kind();
             pool.recordOutcome(kind == PolicyErrorKind.TIMEOUT || kind == PolicyErrorKind.MEMORY, kind == null,
-                    limits.quarantineAfter(), limits.quarantineTime().toNanos(), System.nanoTime());
+                    limits.quarantineAfter(), limits.quarantineTime().toNanos(), wallClock.getAsLong());
         }
         return result;
     }

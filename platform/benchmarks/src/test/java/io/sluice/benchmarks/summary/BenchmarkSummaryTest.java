@@ -1,0 +1,112 @@
+package io.sluice.benchmarks.summary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchmarkSummaryTest {
+    private static final Path REPO = Path.of(System.getProperty("test.repo.root", "../.."));
+
+    @Test
+    @DisplayName("PERF-2 docs/benchmarks/README.md shows what the checked-in results and targets give (regenerate: bin/sluice bench summary)")
+    void readmeIsNotStale() throws Exception {
+        BenchmarkSummary summary = new BenchmarkSummary(REPO.resolve("docs/benchmarks"));
+        String readme = Files.readString(summary.readme());
+        assertThat(BenchmarkSummary.replaceBlock(readme, summary.render()))
+                .as("docs/benchmarks/README.md is stale: run bin/sluice bench summary")
+                .isEqualTo(readme);
+    }
+
+    @Test
+    @DisplayName("the figure is the median of the newest day's runs, with their spread, and is judged against target and bar")
+    void medianOfNewestDayAgainstTargetAndBar(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("results/hot-path"));
+        writeRun(dir, "2026-12-01-admissions-c64-1.json", "2026-12-01T10:00:00Z", 9000);
+        writeRun(dir, "2026-12-02-admissions-c64-1.json", "2026-12-02T10:00:00Z", 1800);
+        writeRun(dir, "2026-12-02-admissions-c64-2.json", "2026-12-02T11:00:00Z", 2400);
+        writeRun(dir, "2026-12-02-admissions-c64-3.json", "2026-12-02T12:00:00Z", 2100);
+        Files.writeString(dir.resolve("targets.json"), """
+                {"targets": [
+                  {"what": "rate", "issue": 9, "kind": "hot-path", "dir": "hot-path", "select": {"scenario": "admissions", "clients": 64},
+                   "value": "sides.sluice.tasks_per_s", "unit": "/s", "better": "higher", "target": 5000, "bar": 2000},
+                  {"what": "strict", "issue": 9, "kind": "hot-path", "dir": "hot-path", "select": {"scenario": "admissions", "clients": 64},
+                   "value": "sides.sluice.tasks_per_s", "unit": "/s", "better": "higher", "target": 2500},
+                  {"what": "other clients", "issue": 9, "kind": "hot-path", "dir": "hot-path", "select": {"scenario": "admissions", "clients": 8},
+                   "value": "sides.sluice.tasks_per_s", "unit": "/s", "better": "higher", "target": 1},
+                  {"what": "later", "issue": 11, "kind": "none", "where": "issue 11 will measure it", "unit": "µs", "target": 2}
+                ]}
+                """);
+
+        String table = new BenchmarkSummary(dir).render();
+
+        assertThat(table).contains("| rate | 9 | ≥ 5,000 /s (resolution bar ≥ 2,000 /s) | 2,100 /s (1,800–2,400, 3 runs) | resolution bar met, target not | 2026-12-02, `abc1234` |");
+        assertThat(table).as("the older day's 9,000 is not the figure").doesNotContain("9,000");
+        assertThat(table).contains("| strict | 9 | ≥ 2,500 /s | 2,100 /s (1,800–2,400, 3 runs) | not met |");
+        assertThat(table).contains("| other clients | 9 | ≥ 1.00 /s | — | no result | — | no matching run in `results/hot-path/` |");
+        assertThat(table).contains("| later | 11 | ≤ 2.00 µs | — | no result | — | issue 11 will measure it |");
+    }
+
+    @Test
+    @DisplayName("JMH scores are read at the declared percentile and quoted in microseconds")
+    void jmhPercentileInMicroseconds(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("results/jmh"));
+        Files.writeString(dir.resolve("results/jmh/2026-12-03-policy-1.json"), """
+                [{"benchmark": "x.PolicyBench.aot", "mode": "sample",
+                  "primaryMetric": {"score": 4500.0, "scoreUnit": "ns/op", "scorePercentiles": {"50.0": 4200.0, "99.0": 16000.0}}}]
+                """);
+        Files.writeString(dir.resolve("targets.json"), """
+                {"targets": [
+                  {"what": "p50", "issue": 15, "kind": "jmh", "dir": "jmh", "benchmark": "x.PolicyBench.aot", "percentile": "50.0",
+                   "unit": "µs", "better": "lower", "target": 5},
+                  {"what": "p99", "issue": 15, "kind": "jmh", "dir": "jmh", "benchmark": "x.PolicyBench.aot", "percentile": "99.0",
+                   "unit": "µs", "better": "lower", "target": 15},
+                  {"what": "plain", "issue": 15, "kind": "jmh", "dir": "jmh", "benchmark": "x.PolicyBench.aot", "percentile": "50.0",
+                   "unit": "µs", "better": "lower"}
+                ]}
+                """);
+
+        String table = new BenchmarkSummary(dir).render();
+
+        assertThat(table).contains("| p50 | 15 | ≤ 5.00 µs | 4.20 µs (1 run) | **met** |");
+        assertThat(table).contains("| p99 | 15 | ≤ 15.0 µs | 16.0 µs (1 run) | not met |");
+        assertThat(table).contains("| plain | 15 | — | 4.20 µs (1 run) | reference |");
+    }
+
+    @Test
+    @DisplayName("a ratio of two result files takes the newest file of each name, by start time within a day")
+    void fileRatioTakesTheNewestOfEachName(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("results/quotas"));
+        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-off.json", "2026-12-02T14:00:00Z", 60);
+        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-off-quiet.json", "2026-12-02T15:00:00Z", 500);
+        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-on-quiet.json", "2026-12-02T15:10:00Z", 475);
+        Files.writeString(dir.resolve("targets.json"), """
+                {"targets": [
+                  {"what": "quota ratio", "issue": 11, "kind": "file-ratio", "dir": "quotas", "numerator_file": "quotas-on",
+                   "denominator_file": "quotas-off", "value": "sides.sluice.tasks_per_s", "unit": "×", "better": "higher", "target": 0.9}
+                ]}
+                """);
+
+        assertThat(new BenchmarkSummary(dir).render()).contains("| quota ratio | 11 | ≥ 0.90 × | 0.95 × (1 run) | **met** |");
+    }
+
+    @Test
+    @DisplayName("a page without the generated block's markers is refused, not overwritten")
+    void pageWithoutMarkersIsRefused() {
+        assertThatThrownBy(() -> BenchmarkSummary.replaceBlock("# no markers\n", "table"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(BenchmarkSummary.BEGIN);
+    }
+
+    private static void writeRun(Path dir, String name, String startedAt, double tasksPerS) throws Exception {
+        Path target = dir.getFileName().toString().equals("quotas") ? dir : dir.resolve("results/hot-path");
+        Files.writeString(target.resolve(name), """
+                {"scenario": "admissions", "started_at": "%s", "machine": {"git_commit": "abc1234def"},
+                 "config": {"clients": 64}, "sides": {"sluice": {"tasks_per_s": %s}}}
+                """.formatted(startedAt, tasksPerS));
+    }
+}
