@@ -158,7 +158,14 @@ public class TaskService {
         long backoff = backoff(admitted);
         // Stored with microsecond precision, as PostgreSQL keeps it: live and stored answers agree.
         Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        TaskRun run = scheduler.dispatcher().reserve(spec, admitted.placement(), createdAt, lease.id());
+        TaskRun run;
+        try {
+            run = scheduler.dispatcher().reserve(spec, admitted.placement(), createdAt, lease.id());
+        } catch (RuntimeException refused) {
+            // No place (a full queue or the tenant's concurrency share): not admitted, so nothing of the rate is spent.
+            pipeline.notAdmitted(admitted);
+            throw refused;
+        }
         SluiceError.PolicyRef policy = admitted.policy();
         AdmissionRecord record = new AdmissionRecord(spec.taskId(), spec.sessionId(), spec.tenantId(), fingerprint, requestJson,
                 spec.workload().wire(), spec.modelRef(), pool.engine().wire(), spec.priority().wire(), pool.id(),
@@ -173,6 +180,7 @@ public class TaskService {
         return journal.admit(record).handle((result, err) -> {
             if (err != null) {
                 release(run, early);
+                pipeline.notAdmitted(admitted);
                 throw new CompletionException(unwrap(err));
             }
             if (result instanceof AdmissionResult.Recorded recorded) {
@@ -190,6 +198,9 @@ public class TaskService {
                         session));
             }
             release(run, early);
+            // A re-post of a task recorded earlier (held by another instance, or ended and no longer in memory) or a
+            // session's refusal: the stored answer stands, and this attempt spends none of the tenant's quota.
+            pipeline.notAdmitted(admitted);
             if (result instanceof AdmissionResult.AlreadyRecorded already) {
                 return CompletableFuture.completedFuture(replay(already.existing(), spec.tenantId(), fingerprint));
             }

@@ -73,12 +73,26 @@ public final class AdmissionPipeline {
             quotas.check(admitted, snapshot);
             return null;
         });
-        List<String> preference = stage(AdmissionStage.POLICY, () -> {
-            List<ReplicaCandidate> candidates = pools.routeCandidates(serving);
-            return candidates.isEmpty() ? List.<String>of() : route.route(admitted, snapshot, candidates);
-        });
-        Placement placement = stage(AdmissionStage.DEADLINE, () -> planner.place(admitted, serving, preference));
-        return new Admitted(admitted, placement, verdict.policy(), verdict.decision());
+        try {
+            List<String> preference = stage(AdmissionStage.POLICY, () -> {
+                List<ReplicaCandidate> candidates = pools.routeCandidates(serving);
+                return candidates.isEmpty() ? List.<String>of() : route.route(admitted, snapshot, candidates);
+            });
+            Placement placement = stage(AdmissionStage.DEADLINE, () -> planner.place(admitted, serving, preference));
+            return new Admitted(admitted, placement, verdict.policy(), verdict.decision());
+        } catch (RuntimeException refused) {
+            // A task refused after the quota step was not admitted: it spends none of the tenant's rate.
+            quotas.refund(admitted);
+            throw refused;
+        }
+    }
+
+    /**
+     * Undoes what {@link #evaluate} charged for a task that is not admitted after all: its record was not written, or
+     * the record found under its id was an earlier submission of it (a re-post, whose answer is the stored one).
+     */
+    public void notAdmitted(Admitted admitted) {
+        quotas.refund(admitted.spec());
     }
 
     private AdmissionSnapshot snapshot(TenantSnapshot tenant, List<Pool> serving) {

@@ -136,6 +136,25 @@ public final class QuotaBook implements QuotaGate, TenantLimits {
         }
     }
 
+    /**
+     * Puts back the rate tokens {@link #check} took for {@code spec}. The buckets never hold more than their capacity,
+     * so a refund after a quota change can only fill the new bucket up to its size.
+     */
+    @Override
+    public void refund(TaskSpec spec) {
+        Entry e = entries.get(spec.tenantId());
+        if (e == null) {
+            return;
+        }
+        long cost = (long) e.instances;
+        if (e.rate != null) {
+            e.rate.addTokens(cost);
+        }
+        if (e.tokens != null) {
+            e.tokens.addTokens(cost * ((long) spec.estimatedPromptTokens() + spec.maxTokens()));
+        }
+    }
+
     /** This instance's part of a limit shared by {@code n} instances; the parts of all ranks add up to the limit. */
     static int share(Integer limit, int n, int rank) {
         if (limit == null) {

@@ -72,6 +72,24 @@ class QuotaBookTest {
     }
 
     @Test
+    @DisplayName("SCH-3 a refund gives back the tokens a passed check took, and never fills a bucket past its size")
+    void refundGivesBackWhatTheCheckTook() {
+        QuotaBook book = new QuotaBook();
+        // 100 tokens a minute refill one token every 0.6 s: far slower than the few calls below
+        book.apply(Map.of("t", new QuotaLimits(null, null, 10, 10, 100L)), 1, 0);
+        TaskSpec first = task("t", 60);
+        assertThat(admits(book, first)).isTrue();
+        assertThat(admits(book, task("t", 60))).as("60 + 60 tokens exceed 100 a minute").isFalse();
+        book.refund(first);
+        assertThat(admits(book, task("t", 60))).as("the refunded tokens admit another task of that size").isTrue();
+        book.refund(first);
+        book.refund(first);
+        assertThat(admits(book, task("t", 60))).isTrue();
+        assertThat(admits(book, task("t", 60))).as("two refunds filled the bucket only up to its 100 tokens").isFalse();
+        book.refund(task("unknown", 60)); // a tenant without quotas: nothing to give back, nothing fails
+    }
+
+    @Test
     @DisplayName("SCH-3 tokens_per_minute bounds the tokens reserved at admission; a refusal costs none of the rps budget")
     void tokensPerMinute() {
         QuotaBook book = new QuotaBook();
