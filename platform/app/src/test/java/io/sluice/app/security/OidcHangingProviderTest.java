@@ -4,13 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -19,13 +12,13 @@ import io.restassured.config.RestAssuredConfig;
 import io.sluice.app.testing.ApiTest;
 import io.sluice.app.testing.Contract;
 import io.sluice.app.testing.SluiceStack;
+import io.sluice.app.testing.UnknownKeyTokens;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,7 +57,7 @@ class OidcHangingProviderTest extends ApiTest {
     void hangingProvider() throws Exception {
         String known = tenantToken(TENANT);
         as(TENANT).get("/v1/tasks").then().statusCode(200);
-        String unknownKey = unknownKeyToken();
+        String unknownKey = UnknownKeyTokens.tenantToken(TENANT, "never-published");
 
         URI issuer = URI.create(SluiceStack.issuer().issuerUrl());
         SluiceStack.stopIssuer();
@@ -146,16 +139,5 @@ class OidcHangingProviderTest extends ApiTest {
                 s.close();
             }
         }
-    }
-
-    private static String unknownKeyToken() throws Exception {
-        RSAKey key = new RSAKeyGenerator(2048).keyID("never-published").generate();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .issuer(SluiceStack.issuer().issuerUrl()).audience("sluice").subject("someone")
-                .claim("tenant_id", TENANT).claim("roles", List.of("tenant"))
-                .issueTime(new Date()).expirationTime(new Date(System.currentTimeMillis() + 600_000)).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
-        jwt.sign(new RSASSASigner(key));
-        return jwt.serialize();
     }
 }

@@ -4,13 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.sluice.app.testing.ApiTest;
@@ -18,13 +11,13 @@ import io.sluice.app.testing.Await;
 import io.sluice.app.testing.Contract;
 import io.sluice.app.testing.Sse;
 import io.sluice.app.testing.SluiceStack;
+import io.sluice.app.testing.UnknownKeyTokens;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -56,7 +49,7 @@ class OidcOutageTest extends ApiTest {
         for (int i = 0; i < 10; i++) {
             fresh.add(tenantToken(TENANT)); // signed with the provider's key, never presented before the outage
         }
-        String unknownKey = unknownKeyToken();
+        String unknownKey = UnknownKeyTokens.tenantToken(TENANT, "rotated-in-during-outage");
         List<String> accepted = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             Map<String, Object> body = task("dev-tiny");
@@ -130,16 +123,5 @@ class OidcOutageTest extends ApiTest {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String unknownKeyToken() throws Exception {
-        RSAKey key = new RSAKeyGenerator(2048).keyID("rotated-in-during-outage").generate();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .issuer(SluiceStack.issuer().issuerUrl()).audience("sluice").subject("someone")
-                .claim("tenant_id", TENANT).claim("roles", List.of("tenant"))
-                .issueTime(new Date()).expirationTime(new Date(System.currentTimeMillis() + 600_000)).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
-        jwt.sign(new RSASSASigner(key));
-        return jwt.serialize();
     }
 }

@@ -84,12 +84,7 @@ public final class BenchmarkSummary {
     }
 
     static String replaceBlock(String doc, String block) {
-        int begin = doc.indexOf(BEGIN);
-        int end = doc.indexOf(END);
-        if (begin < 0 || end < begin) {
-            throw new IllegalStateException("the document has no generated block: add the lines\n" + BEGIN + "\n" + END);
-        }
-        return doc.substring(0, begin + BEGIN.length()) + "\n" + block + doc.substring(end);
+        return new io.sluice.benchmarks.docs.GeneratedBlock(BEGIN, END).replaceIn(doc, block);
     }
 
     /** A target's figure: the values of the runs of its newest day, or the reason there are none. */
