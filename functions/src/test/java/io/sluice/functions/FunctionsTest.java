@@ -75,7 +75,7 @@ class FunctionsTest {
     }
 
     @Test
-    @DisplayName("FN-1 policy-dry-run answers typed errors: unknown version, unknown hook, malformed JSON, bad module")
+    @DisplayName("FN-1 policy-dry-run answers typed errors: unknown version, unknown hook, malformed JSON, other tenant, bad module")
     void policyDryRunRefusesBadInputWithTypedErrors() throws Exception {
         String tenant = "fn-bad-" + UUID.randomUUID().toString().substring(0, 8);
         storePolicy(tenant, "allowlist", "1.0.0", wasm("examples/model-allowlist"));
@@ -91,6 +91,11 @@ class FunctionsTest {
 
         given().contentType(ContentType.JSON).body("{\"hook\": \"admit\", \"input\": ").post("/policy-dry-run")
                 .then().statusCode(400).body("code", equalTo("INVALID_PARAMS"));
+
+        Map<String, Object> otherTenant = dryRun(tenant, "allowlist", "1.0.0", "dev-tiny");
+        otherTenant.put("tenant_id", "someone-else");
+        given().contentType(ContentType.JSON).body(otherTenant).post("/policy-dry-run")
+                .then().statusCode(400).body("code", equalTo("INVALID_PARAMS")).body("field", equalTo("tenant_id"));
 
         Map<String, Object> junk = dryRun(tenant, null, null, "dev-tiny");
         junk.put("module_base64", Base64.getEncoder().encodeToString("not wasm".getBytes(StandardCharsets.UTF_8)));

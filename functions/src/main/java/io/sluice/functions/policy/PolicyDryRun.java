@@ -117,6 +117,10 @@ public class PolicyDryRun {
         if (tenant == null || tenant.isBlank()) {
             throw SluiceException.invalid("input.tenant.id", "input.tenant.id is required");
         }
+        if (in.tenantId() != null && !in.tenantId().equals(tenant)) {
+            // The host runs a plugin only for the tenant its input names, as admission does.
+            throw SluiceException.invalid("tenant_id", "tenant_id must be the tenant of input.tenant.id");
+        }
         PolicyModule module = compile(bytes(in, tenant));
         if (!module.descriptor().implementsHook(hook)) {
             throw SluiceException.invalid("hook", "the plugin does not implement the " + hook.wireName() + " hook; it implements "
@@ -163,7 +167,7 @@ public class PolicyDryRun {
         if (in.policy() == null || in.version() == null) {
             throw SluiceException.invalid("version", "policy and version (or module_base64) are required");
         }
-        String owner = in.tenantId() == null ? tenant : in.tenantId();
+        String owner = tenant;
         return db.inTransaction("read the policy version", c -> {
             try (PreparedStatement s = c.prepareStatement(MODULE)) {
                 s.setString(1, owner);
