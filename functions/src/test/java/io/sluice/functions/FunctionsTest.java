@@ -75,6 +75,22 @@ class FunctionsTest {
     }
 
     @Test
+    @DisplayName("FN-1 policy-dry-run evaluates module bytes given inline on route inputs: the plugin's order")
+    void policyDryRunOrdersRouteCandidatesWithAnInlineModule() throws Exception {
+        var fixture = JSON.readTree(java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("test.repo.root"),
+                "policy-examples", "route-preferred-pool", "fixtures", "preferred-pool-first.json")));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("module_base64", Base64.getEncoder().encodeToString(wasm("examples/route-preferred-pool")));
+        body.put("hook", "route");
+        body.put("input", JSON.treeToValue(fixture.get("input"), Map.class));
+        List<String> expected = JSON.convertValue(fixture.at("/expect/order"), List.class);
+
+        Response r = given().contentType(ContentType.JSON).body(body).post("/policy-dry-run");
+        r.then().statusCode(200).body("hook", equalTo("route")).body("decision", equalTo("order"));
+        assertThat(r.jsonPath().getList("order", String.class)).isEqualTo(expected);
+    }
+
+    @Test
     @DisplayName("FN-1 policy-dry-run answers typed errors: unknown version, unknown hook, malformed JSON, other tenant, bad module")
     void policyDryRunRefusesBadInputWithTypedErrors() throws Exception {
         String tenant = "fn-bad-" + UUID.randomUUID().toString().substring(0, 8);
