@@ -20,6 +20,7 @@ import io.sluice.app.catalog.store.AliasEntity;
 import io.sluice.app.catalog.store.CatalogModelEntity;
 import io.sluice.app.catalog.store.TransitionEntity;
 import io.sluice.core.catalog.DsseVerifier.Outcome;
+import io.sluice.core.catalog.EntryVerification;
 import io.sluice.core.catalog.Lifecycle;
 import io.sluice.core.catalog.ModelState;
 import io.sluice.core.error.ErrorCode;
@@ -190,19 +191,13 @@ public class CatalogService {
     }
 
     private static void applyOutcome(CatalogModelEntity e, Outcome o, String policy, UUID runId, OffsetDateTime at) {
+        EntryVerification.Recorded r = EntryVerification.recorded(o, policy);
         e.verificationPolicy = policy;
         e.verificationId = runId;
         e.verifiedAt = at;
-        if (o.verified()) {
-            e.verificationState = "verified";
-            e.verificationReason = null;
-            e.verificationKeyIds = writeStatic(o.keyIds().stream().sorted().toList());
-        } else {
-            e.verificationState = CatalogTrust.STRICT.equals(policy) ? "failed" : "unverified";
-            String reason = o.failure().label() + ": " + o.detail();
-            e.verificationReason = reason.length() > 1024 ? reason.substring(0, 1024) : reason;
-            e.verificationKeyIds = "[]";
-        }
+        e.verificationState = r.state();
+        e.verificationReason = r.reason();
+        e.verificationKeyIds = writeStatic(r.keyIds());
     }
 
     // ------------------------------------------------------------------------------------------ reads

@@ -1,26 +1,21 @@
 package io.sluice.app.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.app.catalog.CatalogDtos.DsseEnvelope;
 import io.sluice.core.catalog.DsseVerifier;
-import io.sluice.core.catalog.DsseVerifier.Failure;
 import io.sluice.core.catalog.DsseVerifier.Outcome;
-import io.sluice.core.catalog.TrustRoot;
+import io.sluice.core.catalog.EntryVerification;
+import io.sluice.core.catalog.SbomValidator;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Trust decisions of the catalog (CAT-2, CAT-3): the trust roots per registry and the trust policy, from
- * configuration, and one verification of an entry's signatures and SBOM. Every verification counts in
- * {@code catalog_verifications_total{result,reason}}.
+ * configuration, and one verification of an entry's signatures and SBOM ({@link EntryVerification}, shared with the
+ * {@code catalog-verify} function). Every verification counts in {@code catalog_verifications_total{result,reason}}.
  *
  * <p>{@code sluice.catalog.trust-roots} lists {@code registry keyid base64-SPKI} triples (comma separated); the key
  * type (ECDSA P-256 or Ed25519) is read from the key itself. A malformed root stops the start: trusting less than
@@ -28,42 +23,23 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class CatalogTrust {
-    public static final String STRICT = "strict";
-    public static final String PERMISSIVE = "permissive";
+    public static final String STRICT = EntryVerification.STRICT;
+    public static final String PERMISSIVE = EntryVerification.PERMISSIVE;
 
     @Inject
     MeterRegistry registry;
 
     @Inject
-    ObjectMapper json;
-
-    @Inject
-    SbomValidator sboms;
-
-    @Inject
     io.sluice.app.config.SluiceAppConfig config;
 
     private volatile String policy;
-    private Map<String, List<TrustRoot>> roots = Map.of();
+    private EntryVerification verification;
 
     @PostConstruct
     void init() {
-        String configuredPolicy = config.catalog().trustPolicy();
-        Optional<List<String>> configuredRoots = config.catalog().trustRoots();
-        if (!STRICT.equals(configuredPolicy) && !PERMISSIVE.equals(configuredPolicy)) {
-            throw new IllegalStateException("sluice.catalog.trust-policy must be strict or permissive, not '" + configuredPolicy + "'");
-        }
-        policy = configuredPolicy;
-        Map<String, List<TrustRoot>> parsed = new HashMap<>();
-        for (String line : configuredRoots.orElse(List.of())) {
-            String[] parts = line.trim().split("\\s+");
-            if (parts.length != 3) {
-                throw new IllegalStateException("sluice.catalog.trust-roots entries are 'registry keyid base64-SPKI', got: " + line);
-            }
-            parsed.computeIfAbsent(parts[0], r -> new ArrayList<>()).add(TrustRoot.parse(parts[0], parts[1], parts[2]));
-        }
-        parsed.replaceAll((r, l) -> List.copyOf(l));
-        roots = Map.copyOf(parsed);
+        policy = EntryVerification.requirePolicy(config.catalog().trustPolicy());
+        verification = new EntryVerification(EntryVerification.parseRoots(config.catalog().trustRoots().orElse(List.of())),
+                new SbomValidator());
     }
 
     /** Reads the trust roots at start-up, so that a malformed one stops the start instead of the first ingest. */
@@ -83,29 +59,11 @@ public class CatalogTrust {
 
     /** Verifies signatures, then the SBOM, and counts the outcome. */
     public Outcome verify(String sourceRegistry, JsonNode manifest, List<DsseEnvelope> envelopes, JsonNode sbom) {
-        Outcome o = DsseVerifier.verify(sourceRegistry, toCore(envelopes), roots, payload -> samePayload(manifest, payload));
-        if (o.verified()) {
-            if (sbom == null) {
-                o = new Outcome(Failure.NO_SBOM, "the entry has no SBOM", java.util.Set.of());
-            } else {
-                String problem = sboms.problem(sbom);
-                if (problem != null) {
-                    o = new Outcome(Failure.BAD_SBOM, "sbom: " + problem, java.util.Set.of());
-                }
-            }
-        }
+        Outcome o = verification.verify(sourceRegistry, manifest, toCore(envelopes), sbom);
         registry.counter("catalog_verifications_total", "result", o.verified() ? "verified" : "failed", "reason",
                         o.verified() ? "ok" : o.failure().label())
                 .increment();
         return o;
-    }
-
-    private boolean samePayload(JsonNode manifest, byte[] payload) {
-        try {
-            return manifest != null && manifest.equals(json.readTree(payload));
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     private static List<DsseVerifier.Envelope> toCore(List<DsseEnvelope> envelopes) {

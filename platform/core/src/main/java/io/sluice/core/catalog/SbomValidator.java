@@ -1,4 +1,4 @@
-package io.sluice.app.catalog;
+package io.sluice.core.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.Error;
@@ -7,7 +7,6 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,10 +19,10 @@ import java.util.Map;
  * Checks that an SBOM is a CycloneDX JSON document (CAT-2) against the official CycloneDX JSON schemas of the spec
  * version it names (1.4, 1.5, 1.6), kept as data under {@code catalog/cyclonedx/} (taken from
  * {@code org.cyclonedx:cyclonedx-core-java} 12.1.0, Apache-2.0). The schemas and the documents they reference (SPDX
- * license ids, JSF) are preloaded by their {@code $id}, so nothing is ever fetched. Thread-safe.
+ * license ids, JSF) are preloaded by their {@code $id}, so nothing is ever fetched. Thread-safe; loading the schemas
+ * takes a moment, so one instance is shared per process (the platform's catalog and the functions each hold one).
  */
-@ApplicationScoped
-public class SbomValidator {
+public final class SbomValidator {
     private static final String DIR = "catalog/cyclonedx/";
     private static final List<String> VERSIONS = List.of("1.4", "1.5", "1.6");
     private static final int MAX_MESSAGES = 3;
