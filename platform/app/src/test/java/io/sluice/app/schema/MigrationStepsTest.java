@@ -126,6 +126,10 @@ class MigrationStepsTest {
         SEEDS.put(8, new Seed(List.of(
                 "update tenants set cancel_on_disconnect = true where id = 'acme'"),
                 List.of("select id, cancel_on_disconnect from tenants")));
+        SEEDS.put(10, new Seed(List.of(
+                "insert into policy_refused_modules (digest, rules, reason, message, refused_at) values ('sha256:" + HEX2
+                        + "', 'module=4194304', 'TOO_COMPLEX', 'module has a function body of 70000 bytes', '2026-01-01T00:00:00Z')"),
+                List.of("select digest, rules, reason, message, refused_at from policy_refused_modules")));
     }
 
     private static EmbeddedDatabase db;

@@ -52,6 +52,9 @@ public final class PolicyValidationException extends Exception {
         }
     }
 
+    /** Ends the message of a refusal answered from memory, without parsing or compiling the bytes (POL-9). */
+    public static final String REFUSED_BEFORE = " (these bytes were refused before; not compiled again)";
+
     private final Reason reason;
     private final boolean retriable;
 

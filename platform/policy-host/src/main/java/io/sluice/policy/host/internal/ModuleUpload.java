@@ -45,8 +45,6 @@ final class ModuleUpload {
     /** Digests refused for their bytes, newest last; bounded so that a flood of distinct bytes cannot grow it. */
     private final RefusedDigests refused = new RefusedDigests(REMEMBERED_REFUSALS);
     static final int REMEMBERED_REFUSALS = 4096;
-    /** Ends the message of a refusal answered from memory. */
-    public static final String REPEATED = " (these bytes were refused before; not compiled again)";
 
     ModuleUpload(PolicyLimits limits, ModuleCompiler compiler, CallExecutor executor, PolicyCalls calls, AbiSchemas schemas) {
         this.limits = limits;
@@ -69,7 +67,7 @@ final class ModuleUpload {
         }
         PolicyValidationException before = refused.get(digest);
         if (before != null) {
-            throw new PolicyValidationException(before.reason(), before.getMessage() + REPEATED);
+            throw new PolicyValidationException(before.reason(), before.getMessage() + PolicyValidationException.REFUSED_BEFORE);
         }
         try {
             return check(wasm, digest, fixtures);
