@@ -165,8 +165,11 @@ class MigrationStepsTest {
             assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo(Integer.toString(v));
             try (Connection c = connect(schema)) {
                 // The rows of every version up to v: a migration that applied but left a table unusable fails here.
-                for (int u = 1; u <= v; u++) {
-                    insert(c, SEEDS.get(u));
+                // Versions may have gaps (numbers are assigned ahead of their migrations landing).
+                for (int u : versions()) {
+                    if (u <= v) {
+                        insert(c, SEEDS.get(u));
+                    }
                 }
             }
         }
