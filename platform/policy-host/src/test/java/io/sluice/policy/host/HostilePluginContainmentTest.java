@@ -23,6 +23,8 @@ class HostilePluginContainmentTest {
                 Arguments.of("proc-exit", PolicyErrorKind.TRAP, "proc_exit(3)"),
                 Arguments.of("stack-overflow", PolicyErrorKind.TRAP, "call stack exhausted"),
                 Arguments.of("error-return", PolicyErrorKind.TRAP, "quota service unavailable"),
+                Arguments.of("error-needs-prompt", PolicyErrorKind.TRAP,
+                        "plugin returned status 1: (the plugin set an error message; not recorded because the plugin reads the prompt, SEC-4)"),
                 Arguments.of("error-then-trap", PolicyErrorKind.TRAP, "Trapped on unreachable instruction; the plugin's error message: abort: quota table missing"));
     }
 
