@@ -59,6 +59,8 @@ public final class ConfigFileSourceFactory implements ConfigSourceFactory {
         put(p, "sluice.policy.memory-bytes", policy.memoryBytes());
         put(p, "sluice.policy.output-bytes", policy.outputBytes());
         put(p, "sluice.policy.module-bytes", policy.moduleBytes());
+        put(p, "sluice.policy.uploads-per-minute", policy.uploadsPerMinute());
+        put(p, "sluice.policy.upload-burst", policy.uploadBurst());
         if (c.trust().policy() != null) {
             p.put("sluice.catalog.trust-policy", c.trust().policy().label());
         }

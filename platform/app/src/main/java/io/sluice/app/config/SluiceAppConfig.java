@@ -110,6 +110,17 @@ public interface SluiceAppConfig {
         /** Largest module accepted at upload. */
         @WithDefault("4194304")
         int moduleBytes();
+
+        /**
+         * Policy uploads one tenant may make per minute on one instance once its burst is spent (POL-9); more
+         * answer 429 QUOTA_EXCEEDED with Retry-After. Refused uploads count too: they are what the limit is for.
+         */
+        @WithDefault("10")
+        int uploadsPerMinute();
+
+        /** Policy uploads one tenant may make in a row before {@link #uploadsPerMinute()} applies. */
+        @WithDefault("10")
+        int uploadBurst();
     }
 
     interface Http {

@@ -116,6 +116,14 @@ public class PolicyRuntime {
         return host;
     }
 
+    int uploadsPerMinute() {
+        return config.policy().uploadsPerMinute();
+    }
+
+    int uploadBurst() {
+        return config.policy().uploadBurst();
+    }
+
     /** The binding of {@code tenant} that holds {@code hook}, or null. */
     ActiveBinding bindingFor(String tenant, Hook hook) {
         for (ActiveBinding b : bindings.getOrDefault(tenant, List.of())) {

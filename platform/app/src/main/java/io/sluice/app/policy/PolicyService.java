@@ -20,6 +20,7 @@ import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
 import io.sluice.policy.host.Hook;
 import io.sluice.policy.host.PolicyFixture;
+import io.sluice.policy.host.PolicyHost;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.PolicyValidationException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,12 +66,40 @@ public class PolicyService {
         if (module == null || module.length == 0) {
             throw SluiceException.invalid("module", "parse: the module is empty");
         }
+        long waitMs = uploadLimiter().tryTake(tenant);
+        if (waitMs > 0) {
+            throw new SluiceException(SluiceError.of(ErrorCode.QUOTA_EXCEEDED, "policy upload quota of "
+                            + runtime.uploadsPerMinute() + " per minute (burst " + runtime.uploadBurst() + ") exceeded; retry in "
+                            + waitMs + " ms")
+                    .withRetryAfter(waitMs));
+        }
         List<PolicyFixture> fixtures = parseFixtures(fixturesJson);
+        String digest = PolicyHost.digestOf(module);
+        String rules = runtime.host().refusalRules();
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        // Parsing, compiling and running describe and fixtures takes from milliseconds to seconds: off the event loop.
-        return Uni.createFrom().item(() -> compile(module, fixtures))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .emitOn(r -> context.runOnContext(v -> r.run()))
+        // Bytes refused before, by any instance, are refused again without compiling (POL-9).
+        return Panache.withSession(() -> store.refusal("sha256:" + digest, rules))
+                .flatMap(before -> {
+                    if (before != null) {
+                        PolicyValidationException.Reason reason = PolicyValidationException.Reason.valueOf((String) before[0]);
+                        runtime.host().rememberRefusal(digest, reason, (String) before[1]);
+                        throw SluiceException.invalid("module", check(reason) + ": " + before[1] + PolicyValidationException.REFUSED_BEFORE);
+                    }
+                    // Parsing, compiling and running describe and fixtures takes from milliseconds to seconds: off the event loop.
+                    return Uni.createFrom().item(() -> compile(module, fixtures))
+                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                            .emitOn(r -> context.runOnContext(v -> r.run()));
+                })
+                .onFailure(RefusedModule.class).recoverWithUni(f -> {
+                    RefusedModule refused = (RefusedModule) f;
+                    Uni<Void> remember = refused.cause.remembered() && !refused.cause.getMessage().endsWith(PolicyValidationException.REFUSED_BEFORE)
+                            ? Panache.withTransaction(() -> store.putRefusal("sha256:" + digest, rules, refused.cause.reason().name(),
+                                    refused.cause.getMessage()))
+                            : Uni.createFrom().voidItem();
+                    return remember.onItemOrFailure().transform((v, e) -> {
+                        throw refused.answer;
+                    });
+                })
                 .flatMap(compiled -> {
                     if (!compiled.descriptor().name().equals(name)) {
                         throw SluiceException.invalid("module", "name: describe() says the policy is named '"
@@ -82,6 +111,28 @@ public class PolicyService {
                     }
                     return store(tenant, subject, name, module, compiled, fixtures.size());
                 });
+    }
+
+    private UploadRateLimiter limiter;
+
+    private synchronized UploadRateLimiter uploadLimiter() {
+        if (limiter == null) {
+            limiter = new UploadRateLimiter(runtime.uploadsPerMinute(), runtime.uploadBurst(), System::nanoTime);
+        }
+        return limiter;
+    }
+
+    /** A refusal by the host, carrying the typed answer and the refusal itself (to remember it). */
+    private static final class RefusedModule extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient PolicyValidationException cause;
+        final SluiceException answer;
+
+        RefusedModule(PolicyValidationException cause, SluiceException answer) {
+            super(cause.getMessage(), null, false, false);
+            this.cause = cause;
+            this.answer = answer;
+        }
     }
 
     private PolicyModule compile(byte[] module, List<PolicyFixture> fixtures) {
@@ -98,7 +149,7 @@ public class PolicyService {
                     }
                 }
             }
-            throw SluiceException.invalid(field, check(e.reason()) + ": " + e.getMessage());
+            throw new RefusedModule(e, SluiceException.invalid(field, check(e.reason()) + ": " + e.getMessage()));
         }
     }
 
@@ -111,7 +162,7 @@ public class PolicyService {
             case DESCRIBE_FAILED, DESCRIBE_INVALID -> "describe";
             case TOO_LARGE -> "size";
             case FORBIDDEN_IMPORT, MEMORY_TOO_LARGE -> "limits";
-            case NEEDS_INTERPRETER, COMPILE_TIMEOUT -> "compile";
+            case TOO_COMPLEX, NEEDS_INTERPRETER, COMPILE_TIMEOUT -> "compile";
             case FIXTURE_FAILED -> "fixtures";
         };
     }

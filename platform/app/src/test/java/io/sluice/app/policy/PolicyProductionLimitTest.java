@@ -104,4 +104,21 @@ class PolicyProductionLimitTest extends ApiTest {
         // The neighbour without a policy is served meanwhile.
         submitTask("pol-prod-limit-neighbour", task("dev-tiny")).statusCode(202);
     }
+
+    @Test
+    @DisplayName("POL-9 POL-2 under the production 10 ms call limit a plugin growing its memory without end fails as memory, not timeout")
+    void memoryBombEndsAsMemoryUnderTheProductionLimit() {
+        assertThat(config.policy().callTimeoutMs()).as("the limit in force").isEqualTo(10);
+        String tenant = "pol-prod-limit-memory";
+        uploadAndBind(tenant, "memory-bomb-linear", "hostile/memory-bomb-linear", "fail_closed");
+        double memoryBefore = PolicyApiTest.metric("policy_errors_total{kind=\"memory\"}");
+        double timeoutsBefore = PolicyApiTest.metric("policy_errors_total{kind=\"timeout\"}");
+        submitTask(tenant, task("dev-tiny")).statusCode(503)
+                .body("code", equalTo("POLICY_ERROR"))
+                .body("policy.name", equalTo("memory-bomb-linear"))
+                .body("message", containsString("failed (memory)"))
+                .body("message", containsString("exceeds the memory budget of 16777216 bytes"));
+        assertThat(PolicyApiTest.metric("policy_errors_total{kind=\"memory\"}")).isEqualTo(memoryBefore + 1);
+        assertThat(PolicyApiTest.metric("policy_errors_total{kind=\"timeout\"}")).isEqualTo(timeoutsBefore);
+    }
 }

@@ -182,6 +182,8 @@ public final class ConfigLoader {
         positive("$.admission.policy.memory_bytes", policy.memoryBytes());
         positive("$.admission.policy.output_bytes", policy.outputBytes());
         positive("$.admission.policy.module_bytes", policy.moduleBytes());
+        positive("$.admission.policy.uploads_per_minute", policy.uploadsPerMinute());
+        positive("$.admission.policy.upload_burst", policy.uploadBurst());
         if (c.trust().roots() != null) {
             for (int i = 0; i < c.trust().roots().size(); i++) {
                 String root = c.trust().roots().get(i);

@@ -69,7 +69,8 @@ public final class ConfigSchema {
         c.put("scheduling.default_tenant_weight", "{\"exclusiveMinimum\":0}");
         for (String p : List.of("admission.max_body_bytes", "admission.policy.call_timeout_ms",
                 "admission.policy.call_wall_timeout_ms", "admission.policy.memory_bytes", "admission.policy.output_bytes",
-                "admission.policy.module_bytes", "defaults.sessions.ttl_ms", "defaults.sessions.max_turns",
+                "admission.policy.module_bytes", "admission.policy.uploads_per_minute", "admission.policy.upload_burst",
+                "defaults.sessions.ttl_ms", "defaults.sessions.max_turns",
                 "defaults.sessions.tokens_budget", "defaults.sessions.time_budget_ms", "defaults.sessions.cost_budget")) {
             c.put(p, "{\"exclusiveMinimum\":0}");
         }

@@ -56,10 +56,12 @@ public record SluiceConfig(
      * @param memoryBytes guest memory per policy instance
      * @param outputBytes largest output of one call
      * @param moduleBytes largest module accepted at upload
+     * @param uploadsPerMinute policy uploads per tenant and minute on one instance once the burst is spent (POL-9)
+     * @param uploadBurst policy uploads per tenant in a row before the per-minute rate applies (POL-9)
      */
     public record PolicyLimits(Long callTimeoutMs, Long callWallTimeoutMs, Long memoryBytes, Integer outputBytes,
-            Integer moduleBytes) {
-        public static final PolicyLimits UNSET = new PolicyLimits(null, null, null, null, null);
+            Integer moduleBytes, Integer uploadsPerMinute, Integer uploadBurst) {
+        public static final PolicyLimits UNSET = new PolicyLimits(null, null, null, null, null, null, null);
     }
 
     /**

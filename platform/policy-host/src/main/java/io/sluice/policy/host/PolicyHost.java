@@ -16,6 +16,8 @@ import java.util.concurrent.CompletionException;
  * on shutdown. Upload path: {@link #compile(byte[], List)} validates a module (size, imports, exports,
  * {@code describe}, optional fixtures) and compiles it; the returned {@link PolicyModule} is cached by
  * sha256, so compiling the same bytes again (for example after a restart, from the database) is cheap.
+ * Bytes refused for their size or shape are refused before compiling when their section headers already
+ * tell, and remembered by sha256 so that uploading them again is refused without compiling (ADR 0025).
  * Traffic path: {@link #admit} and {@link #route}.
  *
  * <h2>Threading</h2>
@@ -94,6 +96,30 @@ public final class PolicyHost implements AutoCloseable {
                 throw new CompletionException(e);
             }
         });
+    }
+
+    /** The content address of module bytes: lower-case hex SHA-256, as {@link PolicyModule#digest()}. */
+    public static String digestOf(byte[] wasm) {
+        return io.sluice.policy.host.internal.wasm.ModuleCompiler.sha256(wasm);
+    }
+
+    /**
+     * Makes this host refuse {@code digest} as it was refused before (by another instance sharing the same
+     * store, or before a restart), without parsing or compiling the bytes again (SPEC POL-9, ADR 0025). Only
+     * refusals with {@link PolicyValidationException#remembered()} made under the same
+     * {@link #refusalRules()} should be handed in. The host keeps at most a few thousand, least recently used
+     * dropped first.
+     */
+    public void rememberRefusal(String digest, PolicyValidationException.Reason reason, String message) {
+        runtime.rememberRefusal(digest, reason, message);
+    }
+
+    /**
+     * The limits that decide whether bytes are refused for their size or shape, as one string: a stored refusal
+     * made under other rules must not be applied (an operator may have raised a limit).
+     */
+    public String refusalRules() {
+        return runtime.refusalRules();
     }
 
     /** A module compiled earlier by this host, or {@code null}. */

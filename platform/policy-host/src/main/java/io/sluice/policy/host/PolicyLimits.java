@@ -43,6 +43,18 @@ import java.util.Objects;
  *     past its limit (default true), instead of handing each call to a worker thread and back (false). The
  *     hand-off costs more than the guest on small machines (ADR 0005); the tenant bound, the limits and
  *     the discard-after-violation rule are the same in both modes. Upload-time calls always use workers.
+ * @param memoryGrowthAllowancePerMib CPU time added to {@code callTimeout} for every MiB of memory a call
+ *     grows (default 3 ms). Zeroing, copying and first touching grown memory is JVM and kernel work, bounded by
+ *     {@code memoryBytes}; without the allowance a guest growing its memory past the limit was stopped as a
+ *     {@code TIMEOUT} before it reached the limit. A call therefore uses at most {@code callTimeout} plus
+ *     {@code memoryBytes / 1 MiB} times this allowance of CPU time, plus one watchdog tick (ADR 0025)
+ * @param maxFunctions functions (imported and defined) a module may declare (default 10,000); checked on
+ *     the section headers before anything is compiled
+ * @param maxFunctionBodyBytes size of the largest function body (default 64 KiB), checked before compiling:
+ *     a larger function rarely fits one JVM method and is the slowest thing to compile
+ * @param maxCodeBytes size of the code section (default 1 MiB), checked before compiling; it bounds the
+ *     compile's time and memory (one 64 KiB function compiled in 50–340 ms allocating about 17 MB on 2
+ *     shared cores; 1 MiB of such functions is at most about sixteen of them)
  */
 public record PolicyLimits(
         Duration callTimeout,
@@ -60,7 +72,11 @@ public record PolicyLimits(
         int quarantineAfter,
         Duration quarantineTime,
         int warmUpCalls,
-        boolean onCallerThread) {
+        boolean onCallerThread,
+        Duration memoryGrowthAllowancePerMib,
+        int maxFunctions,
+        int maxFunctionBodyBytes,
+        int maxCodeBytes) {
 
     public static final long MIB = 1024L * 1024L;
 
@@ -78,6 +94,13 @@ public record PolicyLimits(
         requirePositive(instantiateTimeout, "instantiateTimeout");
         requirePositive(compileTimeout, "compileTimeout");
         requirePositive(quarantineTime, "quarantineTime");
+        Objects.requireNonNull(memoryGrowthAllowancePerMib, "memoryGrowthAllowancePerMib");
+        if (memoryGrowthAllowancePerMib.isNegative()) {
+            throw new IllegalArgumentException("memoryGrowthAllowancePerMib must be >= 0: " + memoryGrowthAllowancePerMib);
+        }
+        if (maxFunctions < 1 || maxFunctionBodyBytes < 1024 || maxCodeBytes < maxFunctionBodyBytes) {
+            throw new IllegalArgumentException("need maxFunctions >= 1, maxFunctionBodyBytes >= 1024 and maxCodeBytes >= maxFunctionBodyBytes");
+        }
         if (quarantineAfter < 0) {
             throw new IllegalArgumentException("quarantineAfter must be >= 0: " + quarantineAfter);
         }
@@ -144,7 +167,11 @@ public record PolicyLimits(
                 .quarantineAfter(quarantineAfter)
                 .quarantineTime(quarantineTime)
                 .warmUpCalls(warmUpCalls)
-                .onCallerThread(onCallerThread);
+                .onCallerThread(onCallerThread)
+                .memoryGrowthAllowancePerMib(memoryGrowthAllowancePerMib)
+                .maxFunctions(maxFunctions)
+                .maxFunctionBodyBytes(maxFunctionBodyBytes)
+                .maxCodeBytes(maxCodeBytes);
     }
 
     /** Mutable builder; not thread-safe. */
@@ -166,8 +193,32 @@ public record PolicyLimits(
         private Duration quarantineTime = Duration.ofSeconds(1);
         private int warmUpCalls = 200;
         private boolean onCallerThread = true;
+        private Duration memoryGrowthAllowancePerMib = Duration.ofMillis(3);
+        private int maxFunctions = 10_000;
+        private int maxFunctionBodyBytes = 64 * 1024;
+        private int maxCodeBytes = 1024 * 1024;
 
         private Builder() {}
+
+        public Builder memoryGrowthAllowancePerMib(Duration v) {
+            this.memoryGrowthAllowancePerMib = v;
+            return this;
+        }
+
+        public Builder maxFunctions(int v) {
+            this.maxFunctions = v;
+            return this;
+        }
+
+        public Builder maxFunctionBodyBytes(int v) {
+            this.maxFunctionBodyBytes = v;
+            return this;
+        }
+
+        public Builder maxCodeBytes(int v) {
+            this.maxCodeBytes = v;
+            return this;
+        }
 
         public Builder onCallerThread(boolean v) {
             this.onCallerThread = v;
@@ -271,7 +322,11 @@ public record PolicyLimits(
                     quarantineAfter,
                     quarantineTime,
                     warmUpCalls,
-                    onCallerThread);
+                    onCallerThread,
+                    memoryGrowthAllowancePerMib,
+                    maxFunctions,
+                    maxFunctionBodyBytes,
+                    maxCodeBytes);
         }
     }
 }

@@ -22,7 +22,10 @@ class HostilePluginContainmentTest {
                 Arguments.of("loosening-modify", PolicyErrorKind.INVALID_OUTPUT, "max_tokens 1000000 is above the requested 256"),
                 Arguments.of("proc-exit", PolicyErrorKind.TRAP, "proc_exit(3)"),
                 Arguments.of("stack-overflow", PolicyErrorKind.TRAP, "call stack exhausted"),
-                Arguments.of("error-return", PolicyErrorKind.TRAP, "quota service unavailable"));
+                Arguments.of("error-return", PolicyErrorKind.TRAP, "quota service unavailable"),
+                Arguments.of("error-needs-prompt", PolicyErrorKind.TRAP,
+                        "plugin returned status 1: (the plugin set an error message; not recorded because the plugin reads the prompt, SEC-4)"),
+                Arguments.of("error-then-trap", PolicyErrorKind.TRAP, "Trapped on unreachable instruction; the plugin's error message: abort: quota table missing"));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -67,6 +70,21 @@ class HostilePluginContainmentTest {
             assertThat(stats.inUse()).as("interrupted guests unwound; no worker keeps spinning").isZero();
             assertThat(stats.discarded()).isEqualTo(3);
             assertThat(stats.idle()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("POL-9 POL-2 under the production limits a plugin growing its memory without end ends as memory, not timeout")
+    void memoryBombEndsAsMemoryUnderProductionLimits() throws Exception {
+        try (PolicyHost host = PolicyHost.create(PolicyLimits.defaults(), PolicyTelemetry.NONE)) {
+            PolicyModule bomb = TestHosts.compile(host, TestPlugins.hostile("memory-bomb-linear"));
+            for (int i = 0; i < 3; i++) {
+                String tenant = "bomb-" + i; // one tenant per call, so quarantine never answers instead of the guest
+                AdmitOutcome o = host.admit(tenant, bomb, Inputs.admit(tenant));
+                assertThat(o.isError()).isTrue();
+                assertThat(o.error().kind()).as("outcome %s", o.error()).isEqualTo(PolicyErrorKind.MEMORY);
+                assertThat(o.error().message()).contains("memory budget");
+            }
         }
     }
 

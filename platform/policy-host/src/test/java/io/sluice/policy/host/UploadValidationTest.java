@@ -77,7 +77,12 @@ class UploadValidationTest {
     @Test
     @DisplayName("POL-4 a function that would need the interpreter fallback is refused at upload, never run")
     void refusesModuleNeedingInterpreterFallback() {
-        PolicyValidationException e = refused(TestHosts.relaxed(), WasmBinary.hugeAdmit(40_000));
+        // The header check (POL-9) would refuse this body before compiling; raised here so the compiler sees it.
+        PolicyValidationException e;
+        try (PolicyHost host = PolicyHost.create(
+                TestHosts.relaxedLimits().maxFunctionBodyBytes(1024 * 1024).build(), PolicyTelemetry.NONE)) {
+            e = refused(host, WasmBinary.hugeAdmit(40_000));
+        }
         assertThat(e.reason()).isEqualTo(Reason.NEEDS_INTERPRETER);
         assertThat(e.getMessage()).contains("too large to compile to one JVM method").contains("function index: 1");
     }

@@ -28,6 +28,27 @@ public class PolicyStore {
                 .getSingleResultOrNull());
     }
 
+    /** A refusal remembered for these bytes under these host rules (POL-9): {reason, message}, or null. */
+    public Uni<Object[]> refusal(String digest, String rules) {
+        return Panache.getSession().flatMap(s -> s.createNativeQuery(
+                                "select reason, message from policy_refused_modules where digest = ?1 and rules = ?2", Object[].class)
+                        .setParameter(1, digest)
+                        .setParameter(2, rules)
+                        .getSingleResultOrNull());
+    }
+
+    /** Remembers that these bytes were refused for themselves, so that no instance compiles them again (POL-9). */
+    public Uni<Void> putRefusal(String digest, String rules, String reason, String message) {
+        return Panache.getSession().flatMap(s -> s.createNativeQuery("insert into policy_refused_modules (digest, rules, reason, message)"
+                                + " values (?1, ?2, ?3, ?4) on conflict (digest, rules) do nothing")
+                        .setParameter(1, digest)
+                        .setParameter(2, rules)
+                        .setParameter(3, reason)
+                        .setParameter(4, message)
+                        .executeUpdate())
+                .replaceWithVoid();
+    }
+
     public Uni<PolicyVersionEntity> version(String tenantId, String name, String version) {
         return PolicyVersionEntity.<PolicyVersionEntity>find("tenantId = ?1 and name = ?2 and version = ?3", tenantId, name, version)
                 .firstResult();

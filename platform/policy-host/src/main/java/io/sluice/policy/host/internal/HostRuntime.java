@@ -103,6 +103,19 @@ public final class HostRuntime implements AutoCloseable {
         executor.evictTenant(tenantId);
     }
 
+    public void rememberRefusal(String digest, PolicyValidationException.Reason reason, String message) {
+        upload.rememberRefusal(digest, reason, message);
+    }
+
+    /**
+     * The limits a remembered refusal depends on; a refusal made under other values must be checked again.
+     */
+    public String refusalRules() {
+        return "module=" + limits.moduleBytes() + ",memory=" + limits.memoryBytes() + ",functions=" + limits.maxFunctions()
+                + ",body=" + limits.maxFunctionBodyBytes() + ",code=" + limits.maxCodeBytes() + ",compile="
+                + limits.compileTimeout().toMillis() + ",abi=1.0";
+    }
+
     public PolicyModule cached(String digest) {
         return compiler.accepted(digest);
     }

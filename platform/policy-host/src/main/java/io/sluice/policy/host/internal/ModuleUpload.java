@@ -19,6 +19,7 @@ import io.sluice.policy.host.internal.call.CallExecutor;
 import io.sluice.policy.host.internal.call.CallResult;
 import io.sluice.policy.host.internal.wasm.CompiledPolicy;
 import io.sluice.policy.host.internal.wasm.ModuleCompiler;
+import io.sluice.policy.host.internal.wasm.ModuleShape;
 import java.util.List;
 import java.util.Set;
 
@@ -41,6 +42,9 @@ final class ModuleUpload {
     private final CallExecutor executor;
     private final PolicyCalls calls;
     private final AbiSchemas schemas;
+    /** Digests refused for their bytes, newest last; bounded so that a flood of distinct bytes cannot grow it. */
+    private final RefusedDigests refused = new RefusedDigests(REMEMBERED_REFUSALS);
+    static final int REMEMBERED_REFUSALS = 4096;
 
     ModuleUpload(PolicyLimits limits, ModuleCompiler compiler, CallExecutor executor, PolicyCalls calls, AbiSchemas schemas) {
         this.limits = limits;
@@ -60,6 +64,30 @@ final class ModuleUpload {
         if (known != null) {
             runFixtures(known, fixtures);
             return known;
+        }
+        PolicyValidationException before = refused.get(digest);
+        if (before != null) {
+            throw new PolicyValidationException(before.reason(), before.getMessage() + PolicyValidationException.REFUSED_BEFORE);
+        }
+        try {
+            return check(wasm, digest, fixtures);
+        } catch (PolicyValidationException e) {
+            if (e.remembered()) {
+                refused.put(digest, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Remembers a refusal made elsewhere (another instance, an earlier run), so these bytes are never compiled here. */
+    void rememberRefusal(String digest, Reason reason, String message) {
+        refused.put(digest, new PolicyValidationException(reason, message));
+    }
+
+    private CompiledPolicy check(byte[] wasm, String digest, List<PolicyFixture> fixtures) throws PolicyValidationException {
+        ModuleShape shape = ModuleShape.read(wasm);
+        if (shape != null) {
+            shape.check(limits);
         }
         CompiledPolicy policy = compiler.compile(wasm, digest);
         try {

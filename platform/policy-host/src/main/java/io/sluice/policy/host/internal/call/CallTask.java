@@ -32,7 +32,7 @@ final class CallTask<T> implements Callable<CallResult<T>> {
     static final int ABANDONED = 5;
 
     /** The limits of one call: instantiation wall time, then the guest's CPU budget and wall-clock stop. */
-    record Budget(long instantiateNanos, long cpuNanos, long wallNanos, int queueMillis) {}
+    record Budget(long instantiateNanos, long cpuNanos, long wallNanos, int queueMillis, long growthAllowanceNanosPerMib) {}
 
     final AtomicInteger state = new AtomicInteger(QUEUED);
     /** Counted down once the guest starts or the task ends, for a caller waiting on a worker. */
@@ -131,7 +131,10 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                 inst = instances.create(policy);
                 pool.created();
             }
-            long now = guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos());
+            GuestInstance guest = inst;
+            long reservedAtStart = guest.memoryReservedBytes();
+            long now = guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos(),
+                    () -> guest.memoryReservedBytes() - reservedAtStart, budget.growthAllowanceNanosPerMib());
             if (!state.compareAndSet(PREPARING, RUNNING)) {
                 return null; // abandoned while instantiating: startNanos stays 0 and says so
             }
@@ -165,7 +168,15 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                         e.uploadReason(), raw.logs());
             }
         } catch (Throwable t) {
-            return new CallResult<>(null, GuestFailures.classify(t), null, inst == null ? List.of() : inst.logs());
+            PolicyError error = GuestFailures.classify(t);
+            if (error.kind() == PolicyErrorKind.TRAP && inst != null && !Thread.currentThread().isInterrupted()) {
+                // The SDK's abort path sets an error message, then traps: the message says why (ABI section 2).
+                String set = inst.guestErrorMessage();
+                if (set != null) {
+                    error = new PolicyError(PolicyErrorKind.TRAP, error.message() + "; the plugin's error message: " + set);
+                }
+            }
+            return new CallResult<>(null, error, null, inst == null ? List.of() : inst.logs());
         } finally {
             boolean inTime = state.compareAndSet(CHECKING, DONE)
                     || state.compareAndSet(RUNNING, DONE)

@@ -152,6 +152,9 @@ final class CallWatchdog implements AutoCloseable {
         /** 0 until {@link #limitGuestCall}; written last there, so reading it non-zero publishes the rest. */
         private volatile long cpuBudgetNanos;
         private long budgetSinceNanos;
+        /** Bytes of memory the guest has grown since the call started; read by the watchdog thread. */
+        private LongSupplier memoryGrowth = () -> 0L;
+        private long allowanceNanosPerMib;
         private volatile Limit fired;
         // Read and written by the watchdog thread only.
         private long cpuBaseline = NOT_SAMPLED;
@@ -176,6 +179,19 @@ final class CallWatchdog implements AutoCloseable {
          * @return {@link #now()} as read here, so the caller need not read the clock again
          */
         long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos) {
+            return limitGuestCall(cpuBudgetNanos, wallBudgetNanos, () -> 0L, 0L);
+        }
+
+        /**
+         * As {@link #limitGuestCall(long, long)}, and adds {@code allowanceNanosPerMib} of CPU time to the budget
+         * for every MiB of memory the guest grows during the call ({@code memoryGrowth}, bytes). Zeroing, copying
+         * and first touching a grown memory is the JVM's and the kernel's work, not the guest's, and it is
+         * bounded by the memory limit; charging it to the time limit made a guest growing its memory past the
+         * limit end as a timeout instead of a memory error on a slow machine.
+         */
+        long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos, LongSupplier memoryGrowth, long allowanceNanosPerMib) {
+            this.memoryGrowth = memoryGrowth;
+            this.allowanceNanosPerMib = allowanceNanosPerMib;
             long now = wallClock.getAsLong();
             this.deadlineNanos = now + wallBudgetNanos;
             this.budgetSinceNanos = now;
@@ -215,9 +231,18 @@ final class CallWatchdog implements AutoCloseable {
                 return;
             }
             long cpu = cpuClock.cpuNanos(target);
-            if (cpu == ThreadCpuClock.UNSUPPORTED || cpu - cpuBaseline >= budget) {
+            if (cpu == ThreadCpuClock.UNSUPPORTED || cpu - cpuBaseline >= budget + growthAllowance()) {
                 fire(Limit.CPU);
             }
+        }
+
+        private long growthAllowance() {
+            long perMib = allowanceNanosPerMib;
+            if (perMib <= 0) {
+                return 0;
+            }
+            long grown = Math.max(0, memoryGrowth.getAsLong());
+            return Math.multiplyHigh(grown, perMib) != 0 ? Long.MAX_VALUE / 2 : grown * perMib / (1024L * 1024L);
         }
 
         private void fire(Limit limit) {

@@ -69,6 +69,11 @@ public final class CompiledPolicy implements PolicyModule {
         return d;
     }
 
+    /** The description, or null while {@code describe} is still being checked at upload. */
+    PolicyDescriptor describedOrNull() {
+        return descriptor;
+    }
+
     public void describedAs(PolicyDescriptor d) {
         this.descriptor = d;
     }

@@ -106,9 +106,30 @@ public final class GuestInstance {
     }
 
     private String errorSuffix() {
-        long ptr = errorGet.apply()[0];
+        String message = guestErrorMessage();
+        return message == null ? " without an error message" : ": " + message;
+    }
+
+    /**
+     * The message the guest set with the kernel's {@code error_set} during the current call, or null. Read after a
+     * non-zero return and after a trap (the SDK's abort path sets the message, then traps: ABI section 2). Cut to
+     * 512 characters, control characters replaced so that it cannot forge log lines. A plugin that declared
+     * {@code needs: ["prompt"]} could copy the prompt into it, and the message reaches error bodies and logs, where
+     * SEC-4 forbids prompt text: for such a plugin only the fact that a message was set is recorded.
+     */
+    public String guestErrorMessage() {
+        long ptr;
+        try {
+            ptr = errorGet.apply()[0];
+        } catch (RuntimeException e) {
+            return null; // the kernel itself is unusable after this failure: nothing to read
+        }
         if (ptr == 0) {
-            return " without an error message";
+            return null;
+        }
+        var d = policy.describedOrNull();
+        if (d != null && d.needsPrompt()) {
+            return "(the plugin set an error message; not recorded because the plugin reads the prompt, SEC-4)";
         }
         long len = length.apply(ptr)[0];
         int n = (int) Math.min(Math.max(len, 0), MAX_ERROR_CHARS * 4L);
@@ -116,7 +137,17 @@ public final class GuestInstance {
         if (msg.length() > MAX_ERROR_CHARS) {
             msg = msg.substring(0, MAX_ERROR_CHARS) + "...";
         }
-        return ": " + msg;
+        StringBuilder clean = new StringBuilder(msg.length());
+        msg.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
+        return clean.toString();
+    }
+
+    /**
+     * Bytes the JVM holds for this instance's guest and kernel memories. Safe to read from another thread
+     * (the watchdog reads it to see how much a running call grew them).
+     */
+    public long memoryReservedBytes() {
+        return budget.reserved();
     }
 
     /** Logs captured so far in the current call (used when the call failed before returning). */

@@ -10,11 +10,12 @@ import com.dylibso.chicory.runtime.alloc.MemAllocStrategy;
  * a loop growing one page at a time does not copy the whole memory on every step, but it never runs past
  * the budget: growth that cannot fit throws {@link MemoryBudgetExceededException}, which aborts the call.
  *
- * <p>Not thread-safe: an instance runs one call at a time.
+ * <p>Not thread-safe: an instance runs one call at a time; only {@link #reserved()} may be read by another thread.
  */
 final class MemoryBudget {
     private final long limit;
-    private long reserved;
+    /** Written by the instance's call thread only; volatile so that the watchdog can read the growth of a call. */
+    private volatile long reserved;
 
     MemoryBudget(long limit) {
         this.limit = limit;

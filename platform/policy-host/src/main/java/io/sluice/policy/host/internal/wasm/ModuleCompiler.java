@@ -97,16 +97,25 @@ public final class ModuleCompiler implements AutoCloseable {
      */
     public CompiledPolicy compile(byte[] wasm, String digest) throws PolicyValidationException {
         Future<CompiledPolicy> f;
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            f = compiler.submit(() -> parseAndCompile(wasm, digest));
+            f = compiler.submit(() -> {
+                started.set(true);
+                return parseAndCompile(wasm, digest);
+            });
         } catch (RejectedExecutionException e) {
-            throw new PolicyValidationException(Reason.COMPILE_TIMEOUT, "too many uploads are being compiled; retry later");
+            throw PolicyValidationException.busy(Reason.COMPILE_TIMEOUT, "too many uploads are being compiled; retry later");
         }
         try {
             return f.get(limits.compileTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             // The compiler does not observe interrupts; the thread finishes on its own and the result is dropped.
             f.cancel(true);
+            if (!started.get()) {
+                // Waiting behind other compiles says nothing about this module: not a verdict to remember.
+                throw PolicyValidationException.busy(Reason.COMPILE_TIMEOUT, "the compiler was busy with other uploads for "
+                        + limits.compileTimeout().toMillis() + " ms; retry later");
+            }
             throw new PolicyValidationException(Reason.COMPILE_TIMEOUT,
                     "compiling the module took longer than " + limits.compileTimeout().toMillis() + " ms");
         } catch (ExecutionException e) {
@@ -114,13 +123,13 @@ public final class ModuleCompiler implements AutoCloseable {
                 throw pve;
             }
             if (e.getCause() instanceof OutOfMemoryError) {
-                throw new PolicyValidationException(Reason.COMPILE_TIMEOUT, "the module is too large to compile");
+                throw PolicyValidationException.busy(Reason.COMPILE_TIMEOUT, "the host ran out of memory while compiling the module");
             }
             throw new PolicyValidationException(Reason.NOT_WASM, "module could not be compiled: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             f.cancel(true);
-            throw new PolicyValidationException(Reason.COMPILE_TIMEOUT, "interrupted while compiling the module");
+            throw PolicyValidationException.busy(Reason.COMPILE_TIMEOUT, "interrupted while compiling the module");
         }
     }
 

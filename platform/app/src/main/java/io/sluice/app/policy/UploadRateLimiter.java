@@ -1,0 +1,54 @@
+package io.sluice.app.policy;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Bounds policy uploads per tenant with a token bucket (POL-9): {@code burst} uploads in a row, then one every
+ * {@code 60 s / perMinute}. Per instance: with N instances a tenant may upload N times as often, which still bounds
+ * the compile work each instance does for it (ADR 0025). Thread-safe; the clock is injectable for tests.
+ */
+final class UploadRateLimiter {
+    private final long burst;
+    private final long nanosPerToken;
+    private final LongSupplier clock;
+    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    /** Tokens as nanoseconds of refill time: full = burst * nanosPerToken. */
+    private static final class Bucket {
+        long filledAtNanos;
+    }
+
+    UploadRateLimiter(int perMinute, int burst, LongSupplier clock) {
+        if (perMinute < 1 || burst < 1) {
+            throw new IllegalArgumentException("uploads per minute and burst must be >= 1");
+        }
+        this.burst = burst;
+        this.nanosPerToken = 60_000_000_000L / perMinute;
+        this.clock = clock;
+    }
+
+    /**
+     * Takes one upload for {@code tenant}.
+     *
+     * @return 0 if taken, else the milliseconds until one is available (at least 1)
+     */
+    long tryTake(String tenant) {
+        long now = clock.getAsLong();
+        Bucket b = buckets.computeIfAbsent(tenant, t -> {
+            Bucket fresh = new Bucket();
+            fresh.filledAtNanos = now - burst * nanosPerToken;
+            return fresh;
+        });
+        synchronized (b) {
+            // The bucket is full when filledAt is burst tokens in the past; never fuller than that.
+            long start = Math.max(b.filledAtNanos, now - burst * nanosPerToken);
+            long next = start + nanosPerToken;
+            if (next - now > 0) {
+                return Math.max(1, (next - now + 999_999) / 1_000_000);
+            }
+            b.filledAtNanos = next;
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+;; Hostile policy: admit fails the way the SDK's abort handler does: error_set with a message, then a trap
+;; (unreachable) instead of a non-zero status.
+;; Expected: error kind "trap" whose message carries both the trap and the plugin's message (ABI section 2).
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "error_set" (func $error_set (param i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"abi_version\":\"1.0\",\"name\":\"error-then-trap\",\"version\":\"1.0.0\",\"hooks\":[\"admit\"],\"needs\":[]}")
+  (data (i32.const 96) "abort: quota table missing")
+
+  ;; Copies guest memory [ptr, ptr+len) into a new Extism kernel block and makes it the output.
+  (func $emit (param $ptr i32) (param $len i32)
+    (local $block i64)
+    (local $i i32)
+    (local.set $block (call $alloc (i64.extend_i32_u (local.get $len))))
+    (block $done
+      (loop $copy
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (call $store_u8
+          (i64.add (local.get $block) (i64.extend_i32_u (local.get $i)))
+          (i32.load8_u (i32.add (local.get $ptr) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $copy)))
+    (call $output_set (local.get $block) (i64.extend_i32_u (local.get $len))))
+
+  (func (export "describe") (result i32)
+    (call $emit (i32.const 0) (i32.const 93))
+    (i32.const 0))
+
+  (func (export "admit") (result i32)
+    (local $block i64)
+    (local $i i32)
+    (local.set $block (call $alloc (i64.const 26)))
+    (loop $copy
+      (call $store_u8 (i64.add (local.get $block) (i64.extend_i32_u (local.get $i)))
+        (i32.load8_u (i32.add (i32.const 96) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $copy (i32.lt_u (local.get $i) (i32.const 26))))
+    (call $error_set (local.get $block))
+    unreachable)
+)
