@@ -42,10 +42,14 @@ public final class BenchmarkSummary {
             System.exit(2);
         }
         BenchmarkSummary summary = new BenchmarkSummary(Path.of(args[0]).resolve("docs/benchmarks"));
+        boolean check = args.length > 1 && args[1].equals("--check");
+        if (!check) {
+            summary.compactJmhResults();
+        }
         Path readme = summary.readme();
         String current = Files.readString(readme);
         String fresh = replaceBlock(current, summary.render());
-        if (args.length > 1 && args[1].equals("--check")) {
+        if (check) {
             if (!fresh.equals(current)) {
                 System.err.println(readme + " is stale: run bin/sluice bench summary");
                 System.exit(1);
@@ -54,6 +58,44 @@ public final class BenchmarkSummary {
         }
         Files.writeString(readme, fresh);
         System.out.println("wrote " + readme);
+    }
+
+    /**
+     * Drops the raw samples JMH writes into its JSON results (every measured time of a sample-mode run, half a megabyte
+     * per file) and keeps the scores and percentiles the summary reads, so that checked-in results stay small.
+     *
+     * @return the files rewritten
+     */
+    public List<Path> compactJmhResults() throws IOException {
+        Path dir = benchmarksDir.resolve("results/jmh");
+        List<Path> rewritten = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return rewritten;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                JsonNode results = JSON.readTree(f.toFile());
+                boolean changed = false;
+                for (JsonNode r : results) {
+                    changed |= dropRawData(r.path("primaryMetric"));
+                    for (JsonNode secondary : r.path("secondaryMetrics")) {
+                        changed |= dropRawData(secondary);
+                    }
+                }
+                if (changed) {
+                    JSON.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), results);
+                    rewritten.add(f);
+                }
+            }
+        }
+        return rewritten;
+    }
+
+    private static boolean dropRawData(JsonNode metric) {
+        if (!(metric instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+            return false;
+        }
+        return o.remove("rawData") != null | o.remove("rawDataHistogram") != null;
     }
 
     public Path readme() {

@@ -78,6 +78,25 @@ class BenchmarkSummaryTest {
     }
 
     @Test
+    @DisplayName("checked-in JMH results keep their scores and percentiles but not the raw samples")
+    void jmhResultsAreCompacted(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("results/jmh"));
+        Path f = dir.resolve("results/jmh/2026-12-03-policy-1.json");
+        Files.writeString(f, """
+                [{"benchmark": "x.PolicyBench.aot", "mode": "sample",
+                  "primaryMetric": {"score": 4500.0, "scoreUnit": "ns/op", "scorePercentiles": {"50.0": 4200.0},
+                                    "rawData": [[1, 2]], "rawDataHistogram": [[[[4200.0, 3]]]]},
+                  "secondaryMetrics": {"gc.alloc.rate": {"score": 1.0, "rawData": [[1.0]]}}}]
+                """);
+        BenchmarkSummary summary = new BenchmarkSummary(dir);
+
+        assertThat(summary.compactJmhResults()).containsExactly(f);
+        String compacted = Files.readString(f);
+        assertThat(compacted).doesNotContain("rawData").contains("\"50.0\" : 4200.0").contains("\"score\" : 1.0");
+        assertThat(summary.compactJmhResults()).as("a compacted file is left alone").isEmpty();
+    }
+
+    @Test
     @DisplayName("a ratio of two result files takes the newest file of each name, by start time within a day")
     void fileRatioTakesTheNewestOfEachName(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("results/quotas"));
