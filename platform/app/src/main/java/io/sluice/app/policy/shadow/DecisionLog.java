@@ -1,5 +1,6 @@
 package io.sluice.app.policy.shadow;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.micrometer.core.instrument.Counter;
@@ -32,7 +33,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class DecisionLog {
     private static final Logger LOG = Logger.getLogger(DecisionLog.class);
-    static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     private static final long PURGE_EVERY_MS = 60_000;
 
     @Inject
