@@ -61,6 +61,14 @@ public final class ConfigFileSourceFactory implements ConfigSourceFactory {
         put(p, "sluice.policy.module-bytes", policy.moduleBytes());
         put(p, "sluice.policy.uploads-per-minute", policy.uploadsPerMinute());
         put(p, "sluice.policy.upload-burst", policy.uploadBurst());
+        var shadow = policy.shadow();
+        put(p, "sluice.policy.shadow.queue-capacity", shadow.queueCapacity());
+        put(p, "sluice.policy.shadow.threads", shadow.threads());
+        put(p, "sluice.policy.shadow.record-queue-capacity", shadow.recordQueueCapacity());
+        put(p, "sluice.policy.shadow.record-batch", shadow.recordBatch());
+        put(p, "sluice.policy.shadow.record-flush-ms", shadow.recordFlushMs());
+        put(p, "sluice.policy.shadow.retention-hours", shadow.retentionHours());
+        put(p, "sluice.policy.shadow.replay-max-records", shadow.replayMaxRecords());
         if (c.trust().policy() != null) {
             p.put("sluice.catalog.trust-policy", c.trust().policy().label());
         }

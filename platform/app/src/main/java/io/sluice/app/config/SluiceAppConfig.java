@@ -121,6 +121,45 @@ public interface SluiceAppConfig {
         /** Policy uploads one tenant may make in a row before {@link #uploadsPerMinute()} applies. */
         @WithDefault("10")
         int uploadBurst();
+
+        /** Shadow evaluation, decision records and replay (POL-8, ADR 0026). */
+        Shadow shadow();
+    }
+
+    interface Shadow {
+        /**
+         * Shadow evaluations waiting for the shadow thread. When full, a new one is dropped and counted
+         * ({@code policy_shadow_dropped_total}) rather than delaying admission.
+         */
+        @WithDefault("1024")
+        int queueCapacity();
+
+        /** Threads running shadow candidates, on a policy host of their own so they never take a live call's slot. */
+        @WithDefault("1")
+        int threads();
+
+        /**
+         * Decision records and shadow results waiting to be written. When full, a new one is dropped and counted
+         * ({@code policy_records_dropped_total}); admission never waits for the database.
+         */
+        @WithDefault("10000")
+        int recordQueueCapacity();
+
+        /** Rows written per insert at most. */
+        @WithDefault("500")
+        int recordBatch();
+
+        /** Pause between two flushes of the record queue. */
+        @WithDefault("250")
+        long recordFlushMs();
+
+        /** How long decision records and shadow results are kept; also the longest replay window. */
+        @WithDefault("168")
+        int retentionHours();
+
+        /** Most recorded decisions one replay evaluates (the newest ones of the window). */
+        @WithDefault("10000")
+        int replayMaxRecords();
     }
 
     interface Http {

@@ -6,6 +6,11 @@ import io.sluice.app.policy.PolicyDtos.BindingView;
 import io.sluice.app.policy.PolicyDtos.Page;
 import io.sluice.app.policy.PolicyDtos.PolicySummary;
 import io.sluice.app.policy.PolicyDtos.VersionView;
+import io.sluice.app.policy.shadow.ShadowDtos.ReplayPost;
+import io.sluice.app.policy.shadow.ShadowDtos.Report;
+import io.sluice.app.policy.shadow.ShadowDtos.ShadowPut;
+import io.sluice.app.policy.shadow.ShadowDtos.ShadowView;
+import io.sluice.app.policy.shadow.ShadowService;
 import io.sluice.app.security.Caller;
 import io.sluice.core.error.SluiceException;
 import jakarta.annotation.security.RolesAllowed;
@@ -24,7 +29,7 @@ import java.net.URI;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
-/** Tenant policy lifecycle (POL-4). Tenant role; a tenant only ever sees its own policies (SEC-3). */
+/** Tenant policy lifecycle (POL-4), shadow candidates and replay (POL-8). Tenant role; a tenant only ever sees its own policies (SEC-3). */
 @Path("/v1/policies")
 @RolesAllowed(Caller.TENANT)
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,6 +41,9 @@ public class PolicyResource {
 
     @Inject
     Caller caller;
+
+    @Inject
+    ShadowService shadows;
 
     @GET
     public Uni<Page<PolicySummary>> list() {
@@ -102,7 +110,45 @@ public class PolicyResource {
     @Path("{name}/binding")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<BindingView> bind(@PathParam("name") String name, BindingPut body) {
-        return service.bind(caller.tenantId(), caller.subject(), name, body);
+        String tenant = caller.tenantId();
+        String subject = caller.subject();
+        return shadows.checkPin(tenant, name, body == null ? null : body.version())
+                .flatMap(v -> service.bind(tenant, subject, name, body));
+    }
+
+    // POL-8: shadow candidate, diff reports and replay. Blocking (database and guest calls): run on worker threads.
+
+    @GET
+    @Path("{name}/shadow")
+    public ShadowView shadow(@PathParam("name") String name) {
+        return shadows.shadow(caller.tenantId(), name);
+    }
+
+    @PUT
+    @Path("{name}/shadow")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public ShadowView putShadow(@PathParam("name") String name, ShadowPut body) {
+        return shadows.putShadow(caller.tenantId(), caller.subject(), name, body);
+    }
+
+    @DELETE
+    @Path("{name}/shadow")
+    public Response deleteShadow(@PathParam("name") String name) {
+        shadows.deleteShadow(caller.tenantId(), name);
+        return Response.noContent().build();
+    }
+
+    @GET
+    @Path("{name}/shadow/report")
+    public Report shadowReport(@PathParam("name") String name) {
+        return shadows.shadowReport(caller.tenantId(), name);
+    }
+
+    @POST
+    @Path("{name}/replays")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Report replay(@PathParam("name") String name, ReplayPost body) {
+        return shadows.replay(caller.tenantId(), name, body);
     }
 
     @DELETE

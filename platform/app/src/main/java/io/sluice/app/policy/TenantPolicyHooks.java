@@ -1,5 +1,6 @@
 package io.sluice.app.policy;
 
+import io.sluice.app.policy.shadow.ShadowRuntime;
 import io.sluice.core.admission.AdmissionSnapshot;
 import io.sluice.core.admission.AdmitHook;
 import io.sluice.core.admission.RouteHook;
@@ -40,6 +41,9 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    ShadowRuntime shadows;
+
     @Override
     public Verdict admit(TaskSpec spec, AdmissionSnapshot snapshot) {
         ActiveBinding binding = runtime.bindingFor(spec.tenantId(), Hook.ADMIT);
@@ -47,9 +51,12 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
             return new Verdict(spec, null, null);
         }
         PolicyModule module = binding.moduleFor(spec.sessionId());
-        AdmitInput input = input(spec, snapshot, module.descriptor().needsPrompt());
+        AdmitInput input = input(spec, snapshot,
+                module.descriptor().needsPrompt() || shadows.candidateNeedsPrompt(spec.tenantId(), binding.name()));
         AdmitOutcome outcome = runtime.host().admit(spec.tenantId(), module, input);
         SluiceError.PolicyRef ref = ref(outcome.policy());
+        // POL-8: recorded and shadowed after the decision is made, through bounded queues that never block.
+        shadows.observe(spec.tenantId(), binding.name(), outcome.policy().version(), liveDecision(binding, outcome), input);
         if (outcome.isError()) {
             return failed(binding, spec, ref, "admit", outcome.error().kind().name().toLowerCase(), outcome.error().message());
         }
@@ -80,6 +87,14 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
             return List.of();
         }
         return outcome.order();
+    }
+
+    /** The live decision as shadow reports name it: the policy's decision, or what its failure mode made of an error. */
+    private static String liveDecision(ActiveBinding binding, AdmitOutcome outcome) {
+        if (outcome.isError()) {
+            return binding.failOpen() ? "fail_open" : "error";
+        }
+        return outcome.decision().name().toLowerCase();
     }
 
     /** Applies the binding's failure mode to a failed call. */

@@ -32,7 +32,9 @@ class ContractTest extends ApiTest {
             "createModel", "listModels", "getModel", "verifyModel", "changeModelState", "listModelTransitions", "listAliases", "getAlias",
             "putAlias", "rollbackAlias", "createArtifact", "getArtifact",
             "listTenants", "getTenant", "putTenant", "getTenantQuotas", "putTenantQuotas", "listTenantIdentities", "mapTenantIdentity",
-            "createChatCompletion", "createCompletion", "listOpenAiModels");
+            "createChatCompletion", "createCompletion", "listOpenAiModels",
+            "getPolicyShadow", "putPolicyShadow", "deletePolicyShadow", "getPolicyShadowReport", "replayPolicy", "getPolicySettings",
+            "putPolicySettings");
 
     @Test
     @DisplayName("the served /q/openapi is the contract file, as YAML and as JSON")

@@ -126,6 +126,22 @@ class MigrationStepsTest {
         SEEDS.put(8, new Seed(List.of(
                 "update tenants set cancel_on_disconnect = true where id = 'acme'"),
                 List.of("select id, cancel_on_disconnect from tenants")));
+        SEEDS.put(9, new Seed(List.of(
+                "insert into policy_shadows (tenant_id, name, version, created_by) select tenant_id, name, version, 'ops'"
+                        + " from policy_versions",
+                "insert into policy_decisions (tenant_id, name, version, decision, input_json, recorded_at)"
+                        + " values ('acme', 'gate', '1.0.0', 'allow', '{}', '2026-01-01T00:00:00Z')",
+                "insert into policy_shadow_results (tenant_id, name, candidate_version, active_version, active_decision, shadow_decision,"
+                        + " error_kind, latency_us, input_json, recorded_at)"
+                        + " values ('acme', 'gate', '1.1.0', '1.0.0', 'allow', 'deny', null, 12, '{}', '2026-01-01T00:00:00Z')",
+                "insert into policy_reports (tenant_id, name, version, kind, generated_at)"
+                        + " values ('acme', 'gate', '1.1.0', 'replay', '2026-01-01T00:00:00Z')",
+                "insert into policy_settings (tenant_id, pin_requires_report_within_s) values ('acme', 86400)"),
+                List.of("select tenant_id, name, version, created_by from policy_shadows",
+                        "select tenant_id, name, version, decision, input_json, recorded_at from policy_decisions",
+                        "select tenant_id, name, candidate_version, active_decision, shadow_decision, latency_us from policy_shadow_results",
+                        "select tenant_id, name, version, kind, generated_at from policy_reports",
+                        "select tenant_id, pin_requires_report_within_s from policy_settings")));
         SEEDS.put(10, new Seed(List.of(
                 "insert into policy_refused_modules (digest, rules, reason, message, refused_at) values ('sha256:" + HEX2
                         + "', 'module=4194304', 'TOO_COMPLEX', 'module has a function body of 70000 bytes', '2026-01-01T00:00:00Z')"),

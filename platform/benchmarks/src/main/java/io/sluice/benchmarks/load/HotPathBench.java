@@ -90,6 +90,7 @@ public final class HotPathBench {
                 stack = LocalStack.start(args.root(), slots, pacing);
                 String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
                 withQuotas(stack, tenant);
+                withPolicyShadow(stack, tenant);
                 target = new Target(stack.appUrl(), stack.engineUrl(), stack.appPid(), stack.tenantToken(tenant), "local", slots);
             } else {
                 target = new Target(args.target(), args.engineUrl(), args.appPid(), token(), "running stack " + args.target(), 0);
@@ -259,6 +260,61 @@ public final class HotPathBench {
         System.err.printf("bench: %d tenants registered with quotas on, the measured one among them%n", count);
     }
 
+    /**
+     * With {@code SLUICE_BENCH_POLICY_SHADOW=bound|spin|trap} (POL-8), binds the model-allowlist example to the measured
+     * tenant's {@code admit} hook; with {@code spin} or {@code trap} also a shadow candidate of it that spins until its
+     * CPU limit or traps (policy-examples/testing). Modules are read from {@code SLUICE_BENCH_POLICY_DIR} (default: the
+     * policy-examples build output). {@code bound} against {@code spin} shows what a hostile shadow costs admission.
+     */
+    private void withPolicyShadow(LocalStack stack, String measured) throws Exception {
+        String mode = policyShadowMode();
+        if (mode == null) {
+            return;
+        }
+        String dirSetting = System.getenv("SLUICE_BENCH_POLICY_DIR");
+        java.nio.file.Path dir = dirSetting == null || dirSetting.isBlank()
+                ? args.root().resolve("policy-examples/target/classes/policies")
+                : java.nio.file.Path.of(dirSetting);
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String token = stack.tenantToken(measured);
+        List<String> modules = new ArrayList<>(List.of("examples/model-allowlist.wasm"));
+        String candidate = switch (mode) {
+            case "bound" -> null;
+            case "spin" -> "3.0.0";
+            case "trap" -> "4.0.0";
+            default -> throw new IllegalArgumentException("SLUICE_BENCH_POLICY_SHADOW must be bound, spin or trap, not " + mode);
+        };
+        if (candidate != null) {
+            modules.add("testing/model-allowlist-" + mode + ".wasm");
+        }
+        for (String m : modules) {
+            send(client, java.net.http.HttpRequest.newBuilder(stack.appUrl().resolve("/v1/policies/model-allowlist/versions"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/wasm")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofFile(dir.resolve(m))).build());
+        }
+        send(client, java.net.http.HttpRequest.newBuilder(stack.appUrl().resolve("/v1/policies/model-allowlist/binding"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"version\":\"1.0.0\",\"hooks\":[\"admit\"]}")).build());
+        if (candidate != null) {
+            send(client, java.net.http.HttpRequest.newBuilder(stack.appUrl().resolve("/v1/policies/model-allowlist/shadow"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"version\":\"" + candidate + "\"}")).build());
+        }
+        System.err.printf("bench: model-allowlist 1.0.0 bound to admit%s%n", candidate == null ? "" : ", shadow " + candidate + " (" + mode + ")");
+    }
+
+    private static String policyShadowMode() {
+        String mode = System.getenv("SLUICE_BENCH_POLICY_SHADOW");
+        return mode == null || mode.isBlank() ? null : mode.trim();
+    }
+
+    private static void send(java.net.http.HttpClient client, java.net.http.HttpRequest request) throws Exception {
+        var r = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
     private Map<String, Object> admissions(Context context, HttpClient http, Target target) throws Exception {
         SluiceTaskClient sluice = new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), true, 60_000);
         ProcessProbe probe = target.appPid() > 0 ? new ProcessProbe(target.appPid()) : null;
@@ -275,6 +331,9 @@ public final class HotPathBench {
         Map<String, Object> cfg = config(target);
         cfg.put("max_tokens", args.maxTokens());
         cfg.put("phases", args.phases());
+        if (policyShadowMode() != null) {
+            cfg.put("policy_shadow", policyShadowMode());
+        }
         result.put("config", cfg);
         result.put("phases", measured.stream().map(PhaseResult::toJson).toList());
         SideSummary side = SideSummary.of(Side.SLUICE, measured);

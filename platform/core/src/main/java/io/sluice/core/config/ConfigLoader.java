@@ -184,6 +184,14 @@ public final class ConfigLoader {
         positive("$.admission.policy.module_bytes", policy.moduleBytes());
         positive("$.admission.policy.uploads_per_minute", policy.uploadsPerMinute());
         positive("$.admission.policy.upload_burst", policy.uploadBurst());
+        var shadow = policy.shadow();
+        positive("$.admission.policy.shadow.queue_capacity", shadow.queueCapacity());
+        positive("$.admission.policy.shadow.threads", shadow.threads());
+        positive("$.admission.policy.shadow.record_queue_capacity", shadow.recordQueueCapacity());
+        positive("$.admission.policy.shadow.record_batch", shadow.recordBatch());
+        positive("$.admission.policy.shadow.record_flush_ms", shadow.recordFlushMs());
+        positive("$.admission.policy.shadow.retention_hours", shadow.retentionHours());
+        positive("$.admission.policy.shadow.replay_max_records", shadow.replayMaxRecords());
         if (c.trust().roots() != null) {
             for (int i = 0; i < c.trust().roots().size(); i++) {
                 String root = c.trust().roots().get(i);

@@ -70,7 +70,10 @@ public final class ConfigSchema {
         for (String p : List.of("admission.max_body_bytes", "admission.policy.call_timeout_ms",
                 "admission.policy.call_wall_timeout_ms", "admission.policy.memory_bytes", "admission.policy.output_bytes",
                 "admission.policy.module_bytes", "admission.policy.uploads_per_minute", "admission.policy.upload_burst",
-                "defaults.sessions.ttl_ms", "defaults.sessions.max_turns",
+                "admission.policy.shadow.queue_capacity", "admission.policy.shadow.threads",
+                "admission.policy.shadow.record_queue_capacity", "admission.policy.shadow.record_batch",
+                "admission.policy.shadow.record_flush_ms", "admission.policy.shadow.retention_hours",
+                "admission.policy.shadow.replay_max_records", "defaults.sessions.ttl_ms", "defaults.sessions.max_turns",
                 "defaults.sessions.tokens_budget", "defaults.sessions.time_budget_ms", "defaults.sessions.cost_budget")) {
             c.put(p, "{\"exclusiveMinimum\":0}");
         }

@@ -58,10 +58,29 @@ public record SluiceConfig(
      * @param moduleBytes largest module accepted at upload
      * @param uploadsPerMinute policy uploads per tenant and minute on one instance once the burst is spent (POL-9)
      * @param uploadBurst policy uploads per tenant in a row before the per-minute rate applies (POL-9)
+     * @param shadow shadow evaluation, decision records and replay (POL-8)
      */
     public record PolicyLimits(Long callTimeoutMs, Long callWallTimeoutMs, Long memoryBytes, Integer outputBytes,
-            Integer moduleBytes, Integer uploadsPerMinute, Integer uploadBurst) {
-        public static final PolicyLimits UNSET = new PolicyLimits(null, null, null, null, null, null, null);
+            Integer moduleBytes, Integer uploadsPerMinute, Integer uploadBurst, PolicyShadow shadow) {
+        public static final PolicyLimits UNSET = new PolicyLimits(null, null, null, null, null, null, null, null);
+
+        public PolicyLimits {
+            shadow = shadow == null ? PolicyShadow.UNSET : shadow;
+        }
+    }
+
+    /**
+     * @param queueCapacity shadow evaluations waiting for the shadow threads; more are dropped and counted
+     * @param threads threads running shadow candidates
+     * @param recordQueueCapacity decision records and shadow results waiting to be written; more are dropped and counted
+     * @param recordBatch rows per insert at most
+     * @param recordFlushMs pause between two flushes of the record queue
+     * @param retentionHours how long records are kept; also the longest replay window
+     * @param replayMaxRecords most recorded decisions one replay evaluates
+     */
+    public record PolicyShadow(Integer queueCapacity, Integer threads, Integer recordQueueCapacity, Integer recordBatch,
+            Long recordFlushMs, Integer retentionHours, Integer replayMaxRecords) {
+        public static final PolicyShadow UNSET = new PolicyShadow(null, null, null, null, null, null, null);
     }
 
     /**
