@@ -74,10 +74,15 @@ class HostilePluginContainmentTest {
     }
 
     @Test
-    @DisplayName("POL-9 POL-2 under the production limits a plugin growing its memory without end ends as memory, not timeout")
+    @DisplayName("POL-9 POL-2 under the production limits a plugin growing its memory without end ends as memory, not timeout, once past the first cold call")
     void memoryBombEndsAsMemoryUnderProductionLimits() throws Exception {
         try (PolicyHost host = PolicyHost.create(PolicyLimits.defaults(), PolicyTelemetry.NONE)) {
             PolicyModule bomb = TestHosts.compile(host, TestPlugins.hostile("memory-bomb-linear"));
+            // The first call in a fresh JVM also pays class loading and JIT work on the call's thread, which the CPU
+            // limit charges: it may still end as timeout (CI showed it once). It is contained either way; the claim is
+            // about the calls after it.
+            AdmitOutcome cold = host.admit("bomb-cold", bomb, Inputs.admit("bomb-cold"));
+            assertThat(cold.error().kind()).isIn(PolicyErrorKind.MEMORY, PolicyErrorKind.TIMEOUT);
             for (int i = 0; i < 3; i++) {
                 String tenant = "bomb-" + i; // one tenant per call, so quarantine never answers instead of the guest
                 AdmitOutcome o = host.admit(tenant, bomb, Inputs.admit(tenant));
