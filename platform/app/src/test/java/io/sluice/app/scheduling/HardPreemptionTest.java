@@ -26,7 +26,7 @@ class HardPreemptionTest extends ApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HARD = "preemptions_total{engine=\"llamacpp\",mode=\"hard\"}";
     private static final String RESUMED = "resumptions_total{engine=\"llamacpp\"}";
-    private static final int BATCH_TOKENS = 150;
+    private static final int BATCH_TOKENS = 300;
 
     @Test
     @DisplayName("SCH-5 hard preemption: an interactive task arriving at a full interruptible pool stops the running batch task,"
@@ -44,17 +44,20 @@ class HardPreemptionTest extends ApiTest {
         assertThat(expected).hasSize(BATCH_TOKENS);
 
         String batch = submit(tenant, batch(7_001L));
-        Await.until(Duration.ofSeconds(30), () -> tokensOut(tenant, batch) >= 3, "the batch task streamed its first tokens");
-        Map<String, Object> urgent = task("hard-tiny");
-        urgent.put("priority", "interactive");
-        urgent.put("max_tokens", 5);
-        String interactive = submit(tenant, urgent);
-        // The interactive task runs in the slot the batch task gave up, and ends while the batch task still has most
-        // of its tokens to go (at 50 tokens/s, seconds of them).
-        SchedPool.awaitState(tenant, interactive, "succeeded");
-        assertThat(SchedPool.state(tenant, batch)).as("the batch task is still unfinished").isIn("queued", "running");
-
-        List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + batch + "/stream", tenantToken(tenant));
+        List<Sse.Event> events = new ArrayList<>();
+        try (Sse.Stream stream = Sse.open(baseUrl() + "/v1/tasks/" + batch + "/stream", tenantToken(tenant), null)) {
+            events.addAll(stream.until(new TokenCount(3)));
+            Map<String, Object> urgent = task("hard-tiny");
+            urgent.put("priority", "interactive");
+            urgent.put("max_tokens", 5);
+            String interactive = submit(tenant, urgent);
+            events.addAll(stream.until(e -> e.terminal() || e.name().equals("metrics") && e.data().contains("\"preempted\":true")));
+            // The interactive task runs in the slot the batch task gave up, and ends while the batch task still has
+            // most of its tokens to go (at 50 tokens/s, seconds of them).
+            SchedPool.awaitState(tenant, interactive, "succeeded");
+            assertThat(SchedPool.state(tenant, batch)).as("the batch task is still unfinished").isIn("queued", "running");
+            events.addAll(stream.until(Sse.Event::terminal));
+        }
         Sse.assertMatchesContract(events);
         assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
 
@@ -107,11 +110,14 @@ class HardPreemptionTest extends ApiTest {
         double hardBefore = orZero(SchedPool.metric(HARD));
         double resumedBefore = orZero(SchedPool.metric(RESUMED));
         String batch = submit(tenant, SchedPool.task("batch", 100, 600_000));
-        Await.until(Duration.ofSeconds(30), () -> tokensOut(tenant, batch) >= 3, "the batch task streamed its first tokens");
-        String interactive = submit(tenant, SchedPool.task("interactive", 5, 600_000));
-        assertThat(SchedPool.state(tenant, interactive)).as("the arrival waits: the batch task keeps its slot").isEqualTo("queued");
-
-        List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + batch + "/stream", tenantToken(tenant));
+        List<Sse.Event> events = new ArrayList<>();
+        try (Sse.Stream stream = Sse.open(baseUrl() + "/v1/tasks/" + batch + "/stream", tenantToken(tenant), null)) {
+            events.addAll(stream.until(new TokenCount(3)));
+            String interactive = submit(tenant, SchedPool.task("interactive", 5, 600_000));
+            assertThat(SchedPool.state(tenant, interactive)).as("the arrival waits: the batch task keeps its slot").isEqualTo("queued");
+            events.addAll(stream.until(Sse.Event::terminal));
+            SchedPool.awaitState(tenant, interactive, "succeeded");
+        }
         assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
         for (Sse.Event e : events) {
             if (e.name().equals("metrics")) {
@@ -119,7 +125,6 @@ class HardPreemptionTest extends ApiTest {
             }
         }
         assertThat(events.stream().filter(e -> e.name().equals("token")).count()).isEqualTo(100);
-        SchedPool.awaitState(tenant, interactive, "succeeded");
         assertThat(orZero(SchedPool.metric(HARD))).as(HARD).isEqualTo(hardBefore);
         assertThat(orZero(SchedPool.metric(RESUMED))).as(RESUMED).isEqualTo(resumedBefore);
         SchedPool.awaitIdle();
@@ -144,9 +149,18 @@ class HardPreemptionTest extends ApiTest {
         return out;
     }
 
-    private static long tokensOut(String tenant, String id) {
-        Number n = as(tenant).get("/v1/tasks/" + id).then().statusCode(200).extract().path("tokens_out");
-        return n == null ? 0 : n.longValue();
+    /** Stops reading a stream at its n-th token event (or its end). */
+    private static final class TokenCount implements java.util.function.Predicate<Sse.Event> {
+        private int left;
+
+        TokenCount(int n) {
+            this.left = n;
+        }
+
+        @Override
+        public boolean test(Sse.Event e) {
+            return e.terminal() || e.name().equals("token") && --left == 0;
+        }
     }
 
     private static double orZero(Double v) {
