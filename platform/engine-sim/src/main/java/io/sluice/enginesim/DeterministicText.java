@@ -124,6 +124,25 @@ public final class DeterministicText {
     }
 
     /**
+     * How many tokens of the stream with this base {@code text} is exactly: the number of leading pieces whose
+     * concatenation equals it, or -1 when no prefix of the stream does (a resumed generation must continue the stream
+     * it was cut from, ADR 0027).
+     */
+    public static int resumedTokens(long base, String text) {
+        int length = 0;
+        int i = 0;
+        while (length < text.length()) {
+            String piece = piece(base, i);
+            if (!text.startsWith(piece, length)) {
+                return -1;
+            }
+            length += piece.length();
+            i++;
+        }
+        return i;
+    }
+
+    /**
      * Simulated prompt length in tokens: one token per started 4 UTF-8 bytes, at least 1. Used for
      * usage counters and context-length checks.
      */

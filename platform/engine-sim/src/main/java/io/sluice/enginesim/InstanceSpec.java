@@ -35,6 +35,9 @@ import java.util.Map;
  *     next token, as the real server does for a token that ends inside a multi-byte UTF-8 character, so that
  *     frames are fewer than {@code tokens_predicted}. Off by default until every client counts tokens from
  *     the final frame; turn it on to test that.
+ * @param interruptibleDecode llama.cpp: accept {@code resume_text} (the text a cancelled generation of the same
+ *     prompt and seed had produced) and continue that generation's stream after it, and say so in {@code /props}
+ *     ({@code sluice_interruptible_decode}); off by default, as no real engine does it (ADR 0027)
  */
 public record InstanceSpec(
         EngineKind engine,
@@ -52,7 +55,8 @@ public record InstanceSpec(
         Fault fault,
         String apiKey,
         boolean slotsEndpoint,
-        boolean utf8Holdback) {
+        boolean utf8Holdback,
+        boolean interruptibleDecode) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_MODEL = "dev-tiny";
@@ -95,14 +99,14 @@ public record InstanceSpec(
     /** An instance of the given engine with every other setting at its default. */
     public static InstanceSpec of(EngineKind engine) {
         return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
-                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false);
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false, false);
     }
 
     /**
      * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
      *
      * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
-     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, fault, fault_after_tokens, fault_count, fault_status,
+     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, interruptible_decode, fault, fault_after_tokens, fault_count, fault_status,
      * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
      *
      * @throws IllegalArgumentException naming the offending key
@@ -150,6 +154,7 @@ public record InstanceSpec(
                     case "api_key" -> spec = spec.withApiKey(v);
                     case "slots_endpoint" -> spec = spec.withSlotsEndpoint(Boolean.parseBoolean(v));
                     case "utf8_holdback" -> spec = spec.withUtf8Holdback(Boolean.parseBoolean(v));
+                    case "interruptible_decode" -> spec = spec.withInterruptibleDecode(Boolean.parseBoolean(v));
                     case "fault" -> faultMode = Fault.Mode.fromId(v);
                     case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
                     case "fault_count" -> faultCount = Integer.parseInt(v);
@@ -169,79 +174,84 @@ public record InstanceSpec(
 
     public InstanceSpec withUtf8Holdback(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v, interruptibleDecode);
+    }
+
+    public InstanceSpec withInterruptibleDecode(boolean v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, v);
     }
 
     public InstanceSpec withApiKey(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withSlotsEndpoint(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withHost(String v) {
         return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withPort(int v) {
         return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     /** Sets the model; a digest that was the default for the old model follows the new one. */
     public InstanceSpec withModel(String v) {
         String d = digest.equals(sha256Hex(model)) ? null : digest;
         return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withSlots(int v) {
         return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withTokensPerSecond(double v) {
         return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withEngineVersion(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withCtx(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withDigest(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withLoadMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withQueueTimeoutMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback);
+                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withMaxQueue(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     public InstanceSpec withFault(Fault v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback);
+                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
     }
 
     /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */

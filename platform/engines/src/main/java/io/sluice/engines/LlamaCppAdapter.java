@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  */
 public final class LlamaCppAdapter extends HttpEngineAdapter {
     private static final Pattern DIGEST = Pattern.compile("([0-9a-f]{64})");
+    /** What the last /props said about {@code sluice_interruptible_decode} (SCH-5, ADR 0027). */
+    private volatile boolean interruptible;
 
     public LlamaCppAdapter(URI base, EngineOptions options, Vertx vertx) {
         super(base, options, vertx);
@@ -62,14 +64,25 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
             int ctx = settings.path("n_ctx").asInt(settings.path("params").path("n_ctx").asInt(0));
             int total = props.path("total_slots").asInt(1);
             String model = modelPath.isEmpty() ? null : modelPath.substring(modelPath.lastIndexOf('/') + 1);
+            // Stock llama-server cannot continue a cancelled generation exactly (its sampler state is not restored
+            // by re-submitting prompt + text, ADR 0027); only a server that says so in /props is interruptible.
+            interruptible = props.path("sluice_interruptible_decode").asBoolean(false);
             return new EngineProbe(build, digest, model, ctx, total, -1);
         });
+    }
+
+    @Override
+    public boolean interruptibleDecode() {
+        return interruptible;
     }
 
     @Override
     public Generation generate(GenerationRequest request, GenerationListener listener) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("prompt", request.prompt());
+        if (request.resumeText() != null) {
+            body.put("resume_text", request.resumeText());
+        }
         body.put("n_predict", request.maxTokens());
         body.put("seed", Seeds.llamaCpp(request.seed()));
         body.put("stream", true);

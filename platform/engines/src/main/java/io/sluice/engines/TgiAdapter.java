@@ -52,6 +52,17 @@ public final class TgiAdapter extends HttpEngineAdapter {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TGI has no way to continue a cancelled generation with its sampler state; re-submitting prompt + text changes
+     * the stream under sampling: not interruptible (ADR 0027).
+     */
+    @Override
+    public boolean interruptibleDecode() {
+        return false;
+    }
+
     @Override
     public Generation generate(GenerationRequest request, GenerationListener listener) {
         Map<String, Object> params = new LinkedHashMap<>();

@@ -121,6 +121,16 @@ public final class TritonAdapter extends HttpEngineAdapter {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Triton's generate endpoint exposes no resumable decode state: not interruptible (ADR 0027).
+     */
+    @Override
+    public boolean interruptibleDecode() {
+        return false;
+    }
+
     @Override
     public Generation generate(GenerationRequest request, GenerationListener listener) {
         Map<String, Object> body = new LinkedHashMap<>();

@@ -67,6 +67,18 @@ public final class VllmAdapter extends HttpEngineAdapter {
                 });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>vLLM can abort a request and accept prompt + generated text as a new prompt, but the continuation is not the
+     * stream the first request would have produced under sampling (the per-request generator restarts from the seed),
+     * so the stream a client sees would change at the cut: not interruptible (ADR 0027).
+     */
+    @Override
+    public boolean interruptibleDecode() {
+        return false;
+    }
+
     @Override
     public Generation generate(GenerationRequest request, GenerationListener listener) {
         Map<String, Object> body = new LinkedHashMap<>();

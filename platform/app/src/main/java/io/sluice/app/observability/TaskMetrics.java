@@ -64,7 +64,7 @@ public class TaskMetrics implements TaskObserver {
             }
         }
         for (EngineKind engine : EngineKind.values()) {
-            // Soft preemption (SCH-5) counts here; hard preemption and resumption stay at zero until they exist.
+            // Soft preemption (SCH-5) counts at the end of the evicted task, hard preemption and resumption as they happen.
             preemptions.put(engine, new Counter[] {
                 Counter.builder("preemptions").description("Tasks preempted, by mode and engine").tag("mode", "soft")
                         .tag("engine", engine.wire()).register(registry),
@@ -98,8 +98,8 @@ public class TaskMetrics implements TaskObserver {
     public void onTerminal(TaskRun run, TaskEvent terminal, EndReason reason) {
         PoolMeters m = meters(run.pool());
         m.ended[reason.ordinal()].increment();
-        if (reason == EndReason.PREEMPTED) {
-            // Only waiting tasks are preempted today (soft); a hard preemption would pause a running one.
+        if (reason == EndReason.PREEMPTED && run.hardPreemptions() == 0) {
+            // A task stopped by hard preemption was counted when it was stopped; ending it later is not another one.
             preempted(false, run.pool().engine());
         }
         long ttft = run.firstTokenMs();
@@ -130,7 +130,17 @@ public class TaskMetrics implements TaskObserver {
         }
     }
 
-    /** A preemption (SCH-5): {@code hard} pauses a running task (not implemented yet), {@code soft} evicts a queued one. */
+    @Override
+    public void onHardPreempted(TaskRun run) {
+        preempted(true, run.pool().engine());
+    }
+
+    @Override
+    public void onResumed(TaskRun run) {
+        resumed(run.pool().engine());
+    }
+
+    /** A preemption (SCH-5): {@code hard} pauses a running task to resume it, {@code soft} evicts a queued one. */
     public void preempted(boolean hard, EngineKind engine) {
         preemptions.get(engine)[hard ? 1 : 0].increment();
     }

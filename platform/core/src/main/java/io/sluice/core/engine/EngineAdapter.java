@@ -29,6 +29,15 @@ public interface EngineAdapter extends AutoCloseable {
      */
     Generation generate(GenerationRequest request, GenerationListener listener);
 
+    /**
+     * Whether a generation on this replica can be cancelled mid-decode and later continued exactly from the text it had
+     * streamed ({@link GenerationRequest#resumeText}): the {@code interruptible_decode} capability that SCH-5 hard
+     * preemption needs (ADR 0027). False unless the engine itself says it can; may change after a {@link #probe()}.
+     */
+    default boolean interruptibleDecode() {
+        return false;
+    }
+
     /** Asks the engine to unload its model, where the protocol supports it. */
     default CompletableFuture<Void> unload() {
         return CompletableFuture.completedFuture(null);

@@ -1,6 +1,7 @@
 package io.sluice.core.scheduling;
 
 import io.sluice.core.config.FullPolicy;
+import io.sluice.core.engine.Generation;
 import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
@@ -8,9 +9,12 @@ import io.sluice.core.error.SluiceException;
 import io.sluice.core.stream.TaskEvent;
 import io.sluice.core.task.Priority;
 import io.sluice.core.task.TaskSpec;
+import io.sluice.core.task.TaskState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -199,6 +203,75 @@ public final class QueueDispatcher {
         }
         observers.each(o -> o.onEnqueued(run));
         dispatch(pool);
+        // Off the normal path: only an interactive arrival that found no slot looks for a batch task to stop.
+        if (spec.priority() == Priority.INTERACTIVE && run.state() == TaskState.QUEUED) {
+            preemptRunningBatch(pool, run);
+        }
+    }
+
+    /**
+     * SCH-5 hard preemption (ADR 0027): an interactive task waits because every slot is busy, so the batch task that
+     * started last on a replica whose engine declares interruptible decode is stopped, told so on its stream
+     * ({@code metrics {preempted: true}} with the tokens it keeps), and put back in its queue, from which it resumes
+     * after the text it streamed. Nothing happens where no engine can resume, the task was stopped before, or the
+     * waiting tenant could not start a task anyway.
+     */
+    private void preemptRunningBatch(Pool pool, TaskRun waiting) {
+        String waitingTenant = waiting.spec().tenantId();
+        if (closed || !mayStart(new FairQueue.FlowKey(waitingTenant, Priority.INTERACTIVE))) {
+            return;
+        }
+        TaskRun victim = null;
+        Generation stopped;
+        synchronized (pool) {
+            if (pool.draining() || waiting.queueEntry() == null) {
+                return; // it started meanwhile, or ended
+            }
+            for (TaskRun r : pool.runningTasks().values()) {
+                if (mayStopForResume(r) && (victim == null || r.startedNanos() > victim.startedNanos())) {
+                    victim = r;
+                }
+            }
+            if (victim == null) {
+                return;
+            }
+            TaskSpec vs = victim.spec();
+            pool.stopRunning(victim);
+            victim.replica().release();
+            runs.usage(vs.tenantId()).running.decrementAndGet();
+            stopped = victim.preemptedHard();
+            Map<String, Object> m = new HashMap<>(8);
+            m.put("preempted", true);
+            m.put("state", "queued");
+            m.put("tokens_out", victim.tokensOut());
+            m.put("resumable", Map.of("tokens_out", victim.tokensOut()));
+            m.put("replica_id", victim.replica().qualifiedId());
+            m.put("queue_depth", pool.queueDepth());
+            m.put("kv_warmth", victim.kvWarm());
+            m.put("on_time_probability", RunExecutor.onTimeProbability(victim));
+            // Appended before the task is back in the queue, so it precedes every token of the resumed request.
+            victim.log().append(new TaskEvent.Metrics(m));
+            victim.queued(pool.queue().enqueue(vs.tenantId(), vs.priority(), victim, victim.deadlineAtMs()));
+            runs.usage(vs.tenantId()).queued.incrementAndGet();
+        }
+        if (stopped != null) {
+            stopped.cancel();
+        }
+        TaskRun preempted = victim;
+        observers.each(o -> o.onHardPreempted(preempted));
+        dispatch(pool);
+    }
+
+    /** Whether a running task may be stopped to resume later: batch, recorded, on an interruptible engine, not stopped before. */
+    private static boolean mayStopForResume(TaskRun r) {
+        return r.spec().priority() == Priority.BATCH
+                && r.hardPreemptions() < TaskRun.MAX_HARD_PREEMPTIONS
+                && r.generation() != null
+                && r.admission().recorded()
+                && !r.log().sealed()
+                && r.tokensOut() < r.spec().maxTokens()
+                && r.replica() != null
+                && r.replica().adapter().interruptibleDecode();
     }
 
     /** Gives back the place of a reserved task that will not run (its record could not be written). */
@@ -281,7 +354,9 @@ public final class QueueDispatcher {
                 Replica r = replica.get();
                 r.acquire();
                 run.running(r);
-                pool.estimator().recordWait(run.spec().priority(), run.uncorrectedStartMs(), run.queueTimeMs());
+                if (run.hardPreemptions() == 0) { // a resumed task's wait was recorded at its first start
+                    pool.estimator().recordWait(run.spec().priority(), run.uncorrectedStartMs(), run.queueTimeMs());
+                }
                 pool.startRunning(run);
                 toStart.add(run);
             }

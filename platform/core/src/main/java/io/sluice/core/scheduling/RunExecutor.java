@@ -9,6 +9,7 @@ import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.stream.TaskEvent;
 import io.sluice.core.task.TaskSpec;
+import io.sluice.core.task.TaskState;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,17 @@ final class RunExecutor {
     /** Starts a task already placed on {@code run.replica()} (slot acquired under the pool lock). */
     void start(Pool pool, TaskRun run) {
         Replica r = run.replica();
+        TaskSpec s = run.spec();
+        boolean resumed = run.hardPreemptions() > 0;
+        if (resumed && !r.adapter().interruptibleDecode()) {
+            // Stopped on an engine that could resume, placed again where none can (it was reloaded or replaced):
+            // the task ends retriable rather than restarting a stream the client already partly has (SCH-5).
+            SluiceError err = SluiceError.of(ErrorCode.PREEMPTED, "preempted while running and replica " + r.qualifiedId()
+                            + " cannot resume it; resubmit it")
+                    .withEngine(pool.engine().wire(), pool.id());
+            termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.PREEMPTED);
+            return;
+        }
         if (run.admission().recorded()) {
             appendStartMetrics(pool, run, r);
         } else {
@@ -50,10 +62,17 @@ final class RunExecutor {
                 }
             });
         }
-        observers.each(o -> o.onStarted(run));
-        TaskSpec s = run.spec();
-        GenerationRequest req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(), s.maxTokens(),
-                s.seed(), s.ctx());
+        GenerationRequest req;
+        if (resumed) {
+            observers.each(o -> o.onResumed(run));
+            // The engine continues after the text the client already has: what is left of max_tokens, from there.
+            req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(),
+                    (int) (s.maxTokens() - run.tokensOut()), s.seed(), s.ctx(), run.streamedText());
+        } else {
+            observers.each(o -> o.onStarted(run));
+            req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(), s.maxTokens(), s.seed(),
+                    s.ctx());
+        }
         Generation g;
         try {
             g = r.adapter().generate(req, new RunListener(pool, run, r));
@@ -80,6 +99,9 @@ final class RunExecutor {
         m.put("kv_warmth", run.kvWarm());
         m.put("on_time_probability", onTimeProbability(run));
         m.put("state", "running");
+        if (run.hardPreemptions() > 0) {
+            m.put("resumed", true);
+        }
         putBudgets(m, run);
         run.log().append(new TaskEvent.Metrics(m));
     }
@@ -127,11 +149,19 @@ final class RunExecutor {
         private final Pool pool;
         private final TaskRun run;
         private final Replica replica;
+        /** The task's start this listener belongs to; a later start (a resume, SCH-5) makes it stale. */
+        private final int start;
 
         RunListener(Pool pool, TaskRun run, Replica replica) {
             this.pool = pool;
             this.run = run;
             this.replica = replica;
+            this.start = run.starts();
+        }
+
+        /** Whether the task was stopped by hard preemption since this request started: what it sends is dropped. */
+        private boolean stale() {
+            return run.starts() != start || run.state() == TaskState.QUEUED;
         }
 
         // Each callback runs at once when the task's record is durable, else in order once it is, or never when it
@@ -139,6 +169,9 @@ final class RunExecutor {
 
         @Override
         public void onToken(String text) {
+            if (stale()) {
+                return;
+            }
             if (run.admission().recorded()) {
                 token(text);
             } else {
@@ -152,6 +185,9 @@ final class RunExecutor {
 
         @Override
         public void onEnd(GenerationOutcome outcome) {
+            if (stale()) {
+                return;
+            }
             if (run.admission().recorded()) {
                 end(outcome);
             } else {
@@ -165,6 +201,9 @@ final class RunExecutor {
 
         @Override
         public void onEnd(long tokensOut, long decodeMs) {
+            if (stale()) {
+                return;
+            }
             if (run.admission().recorded()) {
                 completed();
             } else {
@@ -178,6 +217,9 @@ final class RunExecutor {
 
         @Override
         public void onError(EngineException error) {
+            if (stale()) {
+                return;
+            }
             if (run.admission().recorded()) {
                 engineFailed(pool, run, replica, error);
             } else {

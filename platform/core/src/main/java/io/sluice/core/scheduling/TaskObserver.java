@@ -15,6 +15,14 @@ public interface TaskObserver {
     /** The task was placed on a replica and its engine request sent. */
     default void onStarted(TaskRun run) {}
 
+    /**
+     * A running task was stopped mid-decode and put back in its queue to resume (SCH-5 hard preemption, ADR 0027).
+     */
+    default void onHardPreempted(TaskRun run) {}
+
+    /** A task stopped by hard preemption was started again and continues its stream (SCH-5). */
+    default void onResumed(TaskRun run) {}
+
     /** The task ended; {@code terminal} is its single terminal stream event. */
     default void onTerminal(TaskRun run, TaskEvent terminal, EndReason reason) {}
 
@@ -38,7 +46,10 @@ public interface TaskObserver {
         LEASE_LOST,
         /** An admin disabled the task's tenant while the task waited (SCH-3). */
         TENANT_DISABLED,
-        /** A higher-priority arrival evicted the waiting task from a full queue (SCH-5 soft preemption). */
+        /**
+         * A higher-priority arrival evicted the waiting task from a full queue (SCH-5 soft preemption), or a task
+         * stopped by hard preemption could not be resumed ({@link TaskRun#hardPreemptions()} tells which).
+         */
         PREEMPTED,
         /**
          * The task was started while its admission record was committed, and the record was not written (ADR 0022):

@@ -18,6 +18,12 @@ public final class TaskRun {
     static final int MAX_ATTEMPTS = 2;
     /** Tokens between two periodic {@code metrics} events. */
     static final int METRICS_EVERY_TOKENS = 32;
+    /**
+     * Times one task may be stopped mid-decode by hard preemption (SCH-5, ADR 0027). Once is enough to give an
+     * interactive arrival the slot, and a bound keeps the task's event count bounded ({@link #maxEventId}) and stops
+     * a batch task from being paused forever.
+     */
+    static final int MAX_HARD_PREEMPTIONS = 1;
 
     private final TaskSpec spec;
     private final String owner;
@@ -47,6 +53,10 @@ public final class TaskRun {
     private volatile boolean kvWarm;
     private volatile RunBudget budget;
     private final java.util.Set<String> failedReplicas = new java.util.HashSet<>();
+    /** How often the task was stopped mid-decode (SCH-5 hard preemption); guarded by the pool lock. */
+    private int hardPreemptions;
+    /** Incremented at every start on a replica: a listener of an earlier start is stale and ignored. */
+    private volatile int starts;
     /** The start predicted at admission before the pool's correction, which the measured wait corrects (SCH-4). */
     private long uncorrectedStartMs;
 
@@ -79,7 +89,8 @@ public final class TaskRun {
      * stream may have delivered and a client resuming with {@code Last-Event-ID} still receives it.
      */
     public static long maxEventId(int maxTokens) {
-        return 1L + MAX_ATTEMPTS + maxTokens + maxTokens / METRICS_EVERY_TOKENS + 1L + 1L;
+        // Each hard preemption adds its 'preempted' metrics event and the resumed start's metrics event.
+        return 1L + MAX_ATTEMPTS + 2L * MAX_HARD_PREEMPTIONS + maxTokens + maxTokens / METRICS_EVERY_TOKENS + 1L + 1L;
     }
 
     public EventLog log() {
@@ -186,6 +197,7 @@ public final class TaskRun {
         this.kvWarm = affineReplica != null && affineReplica.equals(r.qualifiedId());
         this.state = TaskState.RUNNING;
         this.attempts++;
+        this.starts++;
         if (startedNanos == 0) {
             this.startedNanos = System.nanoTime();
             this.startedAt = Instant.now();
@@ -271,6 +283,38 @@ public final class TaskRun {
 
     int attempts() {
         return attempts;
+    }
+
+    int starts() {
+        return starts;
+    }
+
+    /** How often the task was stopped mid-decode and put back in its queue to resume (SCH-5 hard preemption). */
+    public int hardPreemptions() {
+        return hardPreemptions;
+    }
+
+    /**
+     * Stops the running task for hard preemption: it waits in its queue again, its engine request is dropped and
+     * the text it streamed stays in its log, from which it resumes (ADR 0027). Under the pool lock.
+     */
+    Generation preemptedHard() {
+        Generation g = generation;
+        generation = null;
+        hardPreemptions++;
+        state = TaskState.QUEUED;
+        return g;
+    }
+
+    /** The text of every token event streamed so far, which a resumed engine request continues after. */
+    String streamedText() {
+        StringBuilder text = new StringBuilder();
+        for (TaskEvent e : log.snapshot()) {
+            if (e instanceof TaskEvent.Token t) {
+                text.append(t.t());
+            }
+        }
+        return text.toString();
     }
 
     java.util.Set<String> failedReplicas() {

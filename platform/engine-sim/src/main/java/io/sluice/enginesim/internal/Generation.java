@@ -1,5 +1,7 @@
 package io.sluice.enginesim.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.sluice.enginesim.DeterministicText;
 import io.sluice.enginesim.Fault;
 import io.vertx.core.Future;
@@ -56,6 +58,8 @@ public final class Generation {
     /** Completes once the last frame written has reached the socket. */
     private Future<Void> lastWrite = Future.succeededFuture();
     private final long intervalNanos;
+    /** Tokens a resumed generation had produced before it was cut (llama.cpp {@code resume_text}); 0 for a new one. */
+    private final int resumedTokens;
 
     Generation(SimEngine engine, EngineApi api, HttpServerRequest req, GenRequest request, String id, int taskId) {
         this.engine = engine;
@@ -68,6 +72,10 @@ public final class Generation {
         this.createdEpochSeconds = System.currentTimeMillis() / 1000;
         this.base = DeterministicText.base(request.seed(), request.prompt(), engine.spec().engineVersion(),
                 engine.spec().digest());
+        JsonNode resume = request.raw() == null ? null : request.raw().get("resume_text");
+        this.resumedTokens = resume != null && resume.isTextual() && engine.spec().interruptibleDecode()
+                ? Math.max(0, DeterministicText.resumedTokens(base, resume.asText()))
+                : 0;
         double tps = engine.spec().tokensPerSecond();
         this.intervalNanos = tps > 0 ? (long) Math.max(1, 1e9 / tps) : 0;
     }
@@ -204,7 +212,7 @@ public final class Generation {
 
     private void emit() {
         int i = sent;
-        String piece = DeterministicText.piece(base, i);
+        String piece = DeterministicText.piece(base, resumedTokens + i);
         long now = System.nanoTime();
         if (i == 0) {
             firstTokenNanos = now;

@@ -104,6 +104,20 @@ final class LlamaCppApi extends EngineApi {
             Http.json(req.response(), 400, o);
             return;
         }
+        JsonNode resume = n.get("resume_text");
+        if (resume != null && !resume.isNull()) {
+            // Simulator extension (ADR 0027): continue a cancelled generation after the text it had produced.
+            if (!engine.spec().interruptibleDecode() || !resume.isTextual()) {
+                error(req.response(), Failure.BAD_REQUEST, 400, "\"resume_text\" is not supported by this server");
+                return;
+            }
+            long seed = n.path("seed").asLong(DeterministicText.DEFAULT_SEED) & 0xFFFF_FFFFL;
+            long base = DeterministicText.base(seed, prompt, engine.spec().engineVersion(), engine.spec().digest());
+            if (DeterministicText.resumedTokens(base, resume.asText()) < 0) {
+                error(req.response(), Failure.BAD_REQUEST, 400, "\"resume_text\" is not a prefix of this prompt's stream");
+                return;
+            }
+        }
         int nPredict = n.path("n_predict").asInt(-1);
         int room = ctx - promptTokens;
         int max = nPredict < 0 ? room : Math.min(nPredict, room);
@@ -243,6 +257,9 @@ final class LlamaCppApi extends EngineApi {
                 .put("chat_template", "")
                 // Real builds report "b<build>-<commit>"; the simulator's commit part is "sim".
                 .put("build_info", engine.spec().engineVersion() + "-sim");
+        if (engine.spec().interruptibleDecode()) {
+            o.put("sluice_interruptible_decode", true);
+        }
         return o;
     }
 
