@@ -215,21 +215,39 @@ public final class BenchmarkSummary {
                 String.join(", ", files));
     }
 
+    /**
+     * A ratio between two sets of result files told apart by name (e.g. quotas on and off): the newest day's files of
+     * each set, paired in the order the runs started (the first numerator run with the first denominator run, ...),
+     * one ratio per pair, so that alternated runs (ABBA) give their spread.
+     */
     private Figure fileRatio(JsonNode t) throws IOException {
         String dir = t.path("dir").asText();
-        Optional<Dated> num = newestNamed(dir, t.path("numerator_file").asText());
-        Optional<Dated> den = newestNamed(dir, t.path("denominator_file").asText());
-        if (num.isEmpty() || den.isEmpty()) {
+        List<Dated> nums = newestDay(named(dir, t.path("numerator_file").asText()));
+        if (nums.isEmpty()) {
+            return Figure.none("no pair of result files in `results/" + dir + "/`");
+        }
+        String day = nums.get(0).date;
+        List<Dated> dens = named(dir, t.path("denominator_file").asText()).stream().filter(d -> d.date.equals(day)).toList();
+        if (dens.isEmpty()) {
             return Figure.none("no pair of result files in `results/" + dir + "/`");
         }
         String path = t.path("value").asText();
-        Optional<Double> r = ratio(number(num.get().json, path), number(den.get().json, path));
-        if (r.isEmpty()) {
-            return Figure.none("the pair has no `" + path + "`");
+        List<Double> values = new ArrayList<>();
+        List<String> pairs = new ArrayList<>();
+        for (int i = 0; i < Math.min(nums.size(), dens.size()); i++) {
+            Optional<Double> r = ratio(number(nums.get(i).json, path), number(dens.get(i).json, path));
+            if (r.isPresent()) {
+                values.add(r.get());
+                pairs.add(link(dir, nums.get(i).name) + " ÷ " + link(dir, dens.get(i).name));
+            }
         }
-        String commit = num.get().json.path("machine").path("git_commit").asText(null);
-        return new Figure(List.of(r.get()), num.get().date, commit == null ? null : commit.substring(0, Math.min(7, commit.length())),
-                link(dir, num.get().name) + " ÷ " + link(dir, den.get().name));
+        if (values.isEmpty()) {
+            return Figure.none("the pairs have no `" + path + "`");
+        }
+        Dated last = nums.get(nums.size() - 1);
+        String commit = last.json.path("machine").path("git_commit").asText(null);
+        return new Figure(values, day, commit == null ? null : commit.substring(0, Math.min(7, commit.length())),
+                String.join(", ", pairs));
     }
 
     private Figure jmh(JsonNode t) throws IOException {
@@ -345,9 +363,8 @@ public final class BenchmarkSummary {
         return runs.stream().filter(r -> r.date.equals(newest)).toList();
     }
 
-    private Optional<Dated> newestNamed(String dir, String contains) throws IOException {
-        List<Dated> named = dated(dir).stream().filter(d -> d.name.contains(contains + "-") || d.name.contains(contains + ".")).toList();
-        return named.isEmpty() ? Optional.empty() : Optional.of(named.get(named.size() - 1));
+    private List<Dated> named(String dir, String contains) throws IOException {
+        return dated(dir).stream().filter(d -> d.name.contains(contains + "-") || d.name.contains(contains + ".")).toList();
     }
 
     private static String link(String dir, String name) {

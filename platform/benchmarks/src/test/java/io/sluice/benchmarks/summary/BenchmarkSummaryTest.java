@@ -97,12 +97,15 @@ class BenchmarkSummaryTest {
     }
 
     @Test
-    @DisplayName("a ratio of two result files takes the newest file of each name, by start time within a day")
-    void fileRatioTakesTheNewestOfEachName(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("results/quotas"));
-        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-off.json", "2026-12-02T14:00:00Z", 60);
-        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-off-quiet.json", "2026-12-02T15:00:00Z", 500);
-        writeRun(dir.resolve("results/quotas"), "2026-12-02-admissions-c64-quotas-on-quiet.json", "2026-12-02T15:10:00Z", 475);
+    @DisplayName("a ratio of two sets of result files pairs the newest day's runs in the order they ran and reports the median with spread")
+    void fileRatioPairsTheNewestDaysRunsInOrder(@TempDir Path dir) throws Exception {
+        Path quotas = Files.createDirectories(dir.resolve("results/quotas"));
+        writeRun(quotas, "2026-12-02-admissions-c64-quotas-off.json", "2026-12-02T14:00:00Z", 60);
+        writeRun(quotas, "2026-12-02-admissions-c64-quotas-on.json", "2026-12-02T14:10:00Z", 475);
+        writeRun(quotas, "2026-12-03-admissions-c64-quotas-off-1.json", "2026-12-03T13:40:00Z", 1000);
+        writeRun(quotas, "2026-12-03-admissions-c64-quotas-on-1.json", "2026-12-03T13:42:00Z", 900);
+        writeRun(quotas, "2026-12-03-admissions-c64-quotas-on-2.json", "2026-12-03T13:44:00Z", 1300);
+        writeRun(quotas, "2026-12-03-admissions-c64-quotas-off-2.json", "2026-12-03T13:46:00Z", 1000);
         Files.writeString(dir.resolve("targets.json"), """
                 {"targets": [
                   {"what": "quota ratio", "issue": 11, "kind": "file-ratio", "dir": "quotas", "numerator_file": "quotas-on",
@@ -110,7 +113,10 @@ class BenchmarkSummaryTest {
                 ]}
                 """);
 
-        assertThat(new BenchmarkSummary(dir).render()).contains("| quota ratio | 11 | ≥ 0.90 × | 0.95 × (1 run) | **met** |");
+        String page = new BenchmarkSummary(dir).render();
+        assertThat(page).contains("| quota ratio | 11 | ≥ 0.90 × | 1.10 × (0.90–1.30, 2 runs) | **met** | 2026-12-03");
+        assertThat(page).contains("[2026-12-03-admissions-c64-quotas-on-1](results/quotas/2026-12-03-admissions-c64-quotas-on-1.json) ÷ "
+                + "[2026-12-03-admissions-c64-quotas-off-1](results/quotas/2026-12-03-admissions-c64-quotas-off-1.json)");
     }
 
     @Test
