@@ -1,10 +1,20 @@
 package io.sluice.devstack;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.KeyProvider;
+import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 
 /**
  * A local OpenID Connect issuer minting real signed JWTs (RS256, served JWKS and discovery) for the embedded
@@ -21,7 +31,9 @@ public final class DevIssuer implements AutoCloseable {
     public static final String TENANT_CLAIM = "tenant_id";
     public static final String ROLES_CLAIM = "roles";
 
-    private final MockOAuth2Server server = new MockOAuth2Server();
+    private final RotatableKeys keys = new RotatableKeys();
+    private final MockOAuth2Server server =
+            new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(keys)));
 
     private DevIssuer() {}
 
@@ -75,6 +87,51 @@ public final class DevIssuer implements AutoCloseable {
             paths.add(r.getPath());
         }
         return paths;
+    }
+
+    /**
+     * Rotates the signing key as a provider does: tokens issued from now on are signed with a new RSA key under a new
+     * key id, and the JWKS publishes only that key (an abrupt rotation, the harshest case for a relying party).
+     *
+     * @return the new key id
+     */
+    public String rotateSigningKey() {
+        return keys.rotate();
+    }
+
+    /** Goes back to the built-in key the issuer started with (the one a restarted issuer signs with). */
+    public void restoreInitialSigningKey() {
+        keys.restore();
+    }
+
+    /**
+     * mock-oauth2-server's key provider keeps one key per issuer id for its lifetime; this one signs with a replacement
+     * once {@link #rotate()} has been called. The JWKS endpoint and token signing both ask {@link #signingKey}, so
+     * they always agree.
+     */
+    private static final class RotatableKeys extends KeyProvider {
+        private final AtomicReference<JWK> replacement = new AtomicReference<>();
+
+        @Override
+        public JWK signingKey(String issuerId) {
+            JWK key = replacement.get();
+            return key != null ? key : super.signingKey(issuerId);
+        }
+
+        String rotate() {
+            try {
+                JWK key = new RSAKeyGenerator(2048).keyID("rotated-" + UUID.randomUUID()).keyUse(KeyUse.SIGNATURE)
+                        .algorithm(JWSAlgorithm.RS256).generate();
+                replacement.set(key);
+                return key.getKeyID();
+            } catch (JOSEException e) {
+                throw new IllegalStateException("could not generate a signing key", e);
+            }
+        }
+
+        void restore() {
+            replacement.set(null);
+        }
     }
 
     @Override

@@ -112,7 +112,7 @@ public interface SluiceAppConfig {
         int moduleBytes();
 
         /**
-         * Policy uploads one tenant may make per minute on one instance once its burst is spent (POL-9); more
+         * Policy uploads one tenant may make per minute, all instances together, once its burst is spent (POL-9); more
          * answer 429 QUOTA_EXCEEDED with Retry-After. Refused uploads count too: they are what the limit is for.
          */
         @WithDefault("10")

@@ -14,6 +14,7 @@ import io.sluice.app.policy.PolicyDtos.VersionView;
 import io.sluice.app.policy.store.PolicyBindingEntity;
 import io.sluice.app.policy.store.PolicyStore;
 import io.sluice.app.policy.store.PolicyVersionEntity;
+import io.sluice.app.tenancy.TenantDirectory;
 import io.sluice.app.tenancy.store.TenantRepository;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
@@ -56,6 +57,9 @@ public class PolicyService {
     @Inject
     TenantRepository tenants;
 
+    @Inject
+    TenantDirectory directory;
+
     /** An upload's answer: the stored version, and whether it was created now (201) or already there (200). */
     public record Uploaded(VersionView version, boolean created) {}
 
@@ -66,10 +70,10 @@ public class PolicyService {
         if (module == null || module.length == 0) {
             throw SluiceException.invalid("module", "parse: the module is empty");
         }
-        long waitMs = uploadLimiter().tryTake(tenant);
+        long waitMs = uploadLimiter().tryTake(tenant, directory.liveInstances());
         if (waitMs > 0) {
             throw new SluiceException(SluiceError.of(ErrorCode.QUOTA_EXCEEDED, "policy upload quota of "
-                            + runtime.uploadsPerMinute() + " per minute (burst " + runtime.uploadBurst() + ") exceeded; retry in "
+                            + runtime.uploadsPerMinute() + " per minute (burst " + runtime.uploadBurst() + ", all instances together) exceeded; retry in "
                             + waitMs + " ms")
                     .withRetryAfter(waitMs));
         }

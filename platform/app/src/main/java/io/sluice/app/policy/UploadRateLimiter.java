@@ -5,8 +5,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Bounds policy uploads per tenant with a token bucket (POL-9): {@code burst} uploads in a row, then one every
- * {@code 60 s / perMinute}. Per instance: with N instances a tenant may upload N times as often, which still bounds
- * the compile work each instance does for it (ADR 0025). Thread-safe; the clock is injectable for tests.
+ * {@code 60 s / perMinute}, across all live instances together (ADR 0033). As with the rate quotas of ADR 0012, each
+ * instance keeps the full bucket and an upload takes one token per live instance, so N instances together accept at
+ * most the burst at once and the rate over time, without talking to each other per upload. Thread-safe; the clock is
+ * injectable for tests.
  */
 final class UploadRateLimiter {
     private final long burst;
@@ -31,9 +33,12 @@ final class UploadRateLimiter {
     /**
      * Takes one upload for {@code tenant}.
      *
+     * @param liveInstances instances sharing the limit, this one included; an upload costs that many tokens (never
+     *     more than the burst, so that some upload always gets through on a large deployment)
      * @return 0 if taken, else the milliseconds until one is available (at least 1)
      */
-    long tryTake(String tenant) {
+    long tryTake(String tenant, int liveInstances) {
+        long cost = Math.min(Math.max(1, liveInstances), burst) * nanosPerToken;
         long now = clock.getAsLong();
         Bucket b = buckets.computeIfAbsent(tenant, t -> {
             Bucket fresh = new Bucket();
@@ -43,7 +48,7 @@ final class UploadRateLimiter {
         synchronized (b) {
             // The bucket is full when filledAt is burst tokens in the past; never fuller than that.
             long start = Math.max(b.filledAtNanos, now - burst * nanosPerToken);
-            long next = start + nanosPerToken;
+            long next = start + cost;
             if (next - now > 0) {
                 return Math.max(1, (next - now + 999_999) / 1_000_000);
             }

@@ -63,6 +63,7 @@ public class TenantDirectory implements IdentityMap {
 
     private volatile TenancyStore.Snapshot current =
             new TenancyStore.Snapshot(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Set.of());
+    private volatile int liveInstances = 1;
     private ScheduledExecutorService worker;
     private CompletableFuture<Void> running;
     private CompletableFuture<Void> next;
@@ -92,6 +93,14 @@ public class TenantDirectory implements IdentityMap {
     }
 
     /** Weight of a tenant in fair queuing (SCH-1); 1 when none was set. */
+    /**
+     * Instances sharing per-tenant limits, this one included (at least 1): those whose lease row is not resolved, as
+     * the quota split counts them (ADR 0012).
+     */
+    public int liveInstances() {
+        return liveInstances;
+    }
+
     public double weightOf(String tenant) {
         return current.weights().getOrDefault(tenant, 1.0);
     }
@@ -177,6 +186,7 @@ public class TenantDirectory implements IdentityMap {
             live.sort(null);
         }
         quotas.apply(s.quotas(), live.size(), live.indexOf(instance.id()));
+        liveInstances = live.size();
         current = s;
         if (!scheduler.isResolvable()) {
             return;

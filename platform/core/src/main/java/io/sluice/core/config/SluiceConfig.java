@@ -56,7 +56,7 @@ public record SluiceConfig(
      * @param memoryBytes guest memory per policy instance
      * @param outputBytes largest output of one call
      * @param moduleBytes largest module accepted at upload
-     * @param uploadsPerMinute policy uploads per tenant and minute on one instance once the burst is spent (POL-9)
+     * @param uploadsPerMinute policy uploads per tenant and minute, all instances together, once the burst is spent (POL-9)
      * @param uploadBurst policy uploads per tenant in a row before the per-minute rate applies (POL-9)
      * @param shadow shadow evaluation, decision records and replay (POL-8)
      */
