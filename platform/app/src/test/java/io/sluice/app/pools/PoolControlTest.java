@@ -76,7 +76,7 @@ class PoolControlTest extends ApiTest {
         String version = Contract.model().getInfo().getVersion();
         as(TENANT).get("/v1/capabilities").then().statusCode(200)
                 .body("api_version", equalTo(version)).body("roles", equalTo(List.of("tenant"))).body("tenant_id", equalTo(TENANT))
-                .body("engines.engine", equalTo(List.of("llamacpp", "tgi", "triton"))).body("engines[0].engine_versions", equalTo(List.of("b4242-sim")))
+                .body("engines.engine", equalTo(List.of("llamacpp", "triton", "tgi"))).body("engines[0].engine_versions", equalTo(List.of("b4242-sim")))
                 .body("engines[0].features.cancel", equalTo(true)).body("defaults.session_max_turns", equalTo(8))
                 .body("defaults.session_ttl_ms", equalTo(600000));
         asAdmin().get("/v1/capabilities").then().statusCode(200).body("roles", equalTo(List.of("admin")));
