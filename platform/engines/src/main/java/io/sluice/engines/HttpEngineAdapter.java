@@ -110,7 +110,7 @@ abstract class HttpEngineAdapter implements EngineAdapter {
      * gets {@code error} once, on a Vert.x thread as every other outcome, unless the handle is cancelled first.
      */
     Generation refuse(EngineException error, GenerationListener listener) {
-        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean cancelled = new AtomicBoolean();
         vertx.runOnContext(v -> {
             if (!cancelled.get()) {
                 listener.onError(error);

@@ -10,12 +10,16 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.sluice.core.task.Sampling;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,7 +40,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
     private volatile boolean tensorDialect;
     private volatile String seedInput;
     /** The model's declared input tensors (tensor dialect): which sampling members it can take, and as what. */
-    private volatile java.util.Set<String> inputs = java.util.Set.of();
+    private volatile Set<String> inputs = Set.of();
 
     public TritonAdapter(URI base, String model, EngineOptions options, Vertx vertx) {
         super(base, options, vertx);
@@ -103,7 +107,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
     private void readDialect(JsonNode meta) {
         boolean tensors = false;
         String seed = null;
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (JsonNode in : meta.path("inputs")) {
             String name = in.path("name").asText("");
             names.add(name);
@@ -114,7 +118,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
             }
         }
         seedInput = seed;
-        inputs = java.util.Set.copyOf(names);
+        inputs = Set.copyOf(names);
         tensorDialect = tensors;
     }
 
@@ -169,7 +173,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
      *
      * @return the refusal, or null when every member was written
      */
-    private EngineException sampleAsInputs(io.sluice.core.task.Sampling s, Map<String, Object> body) {
+    private EngineException sampleAsInputs(Sampling s, Map<String, Object> body) {
         if (s == null) {
             return null;
         }
@@ -182,7 +186,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
             {"frequency_penalty", s.frequencyPenalty(), new String[] {"frequency_penalty"}},
             {"repetition_penalty", s.repetitionPenalty(), new String[] {"repetition_penalty"}},
         };
-        java.util.Set<String> declared = inputs;
+        Set<String> declared = inputs;
         for (Object[] m : members) {
             if (m[1] == null) {
                 continue;
@@ -196,7 +200,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
             }
             if (input == null) {
                 return new EngineException(ErrorCode.INVALID_PARAMS, "Triton model " + model + " declares no input tensor for sampling."
-                        + m[0] + " (its inputs: " + new java.util.TreeSet<>(declared) + ")");
+                        + m[0] + " (its inputs: " + new TreeSet<>(declared) + ")");
             }
             body.put(input, m[1]);
         }
