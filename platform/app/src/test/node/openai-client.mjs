@@ -1,5 +1,5 @@
 // The official `openai` npm client against a running Sluice (SPEC ADM-9), unchanged: plain requests, streams,
-// its error classes and its retries on 429. Run by OpenAiClientTest (platform/app), which starts Sluice and passes:
+// sampling members forwarded to the engine, its error classes and its retries on 429. Run by OpenAiClientTest (platform/app), which starts Sluice and passes:
 //   SLUICE_OPENAI_BASE_URL  http://127.0.0.1:<port>/v1
 //   SLUICE_TOKEN            a tenant's OIDC access token (the API key)
 //   SLUICE_LIMITED_TOKEN    a token of a tenant with an rps quota of 1 (burst 1)
@@ -97,6 +97,33 @@ await check('completions, whole and streamed', async () => {
     text += chunk.choices[0]?.text ?? '';
   }
   assert.equal(text, c.choices[0].text);
+});
+
+await check('sampling members reach the engine: equal requests give equal text, another temperature other text', async () => {
+  const sampled = chat('Describe a river.', { max_tokens: 12, seed: 21, temperature: 0.7, top_p: 0.9, presence_penalty: 0.2,
+    frequency_penalty: 0.1 });
+  const text = async (request) => (await client.chat.completions.create(request)).choices[0].message.content;
+  const first = await text(sampled);
+  assert.equal(await text(sampled), first, 'equal requests, equal text');
+  assert.notEqual(await text({ ...sampled, temperature: 1.3 }), first, 'another temperature, other text');
+  const { temperature, top_p, presence_penalty, frequency_penalty, ...plain } = sampled;
+  assert.notEqual(await text(plain), first, 'the sampling members were not ignored');
+  // An integer temperature is a number like any other.
+  assert.equal(await text({ ...sampled, temperature: 1 }), await text({ ...sampled, temperature: 1.0 }));
+  const completion = { model: 'dev-tiny', prompt: 'The rivers are', max_tokens: 8, seed: 4, temperature: 0.4 };
+  const c1 = await client.completions.create(completion);
+  const c2 = await client.completions.create(completion);
+  const c3 = await client.completions.create({ ...completion, temperature: 0.5 });
+  assert.equal(c2.choices[0].text, c1.choices[0].text);
+  assert.notEqual(c3.choices[0].text, c1.choices[0].text);
+});
+
+await check('top_p 0 is a BadRequestError naming top_p (a task needs top_p above 0)', async () => {
+  await assert.rejects(client.chat.completions.create({ ...chat('hi'), top_p: 0 }), (e) => {
+    assert.ok(e instanceof BadRequestError, `${e}`);
+    assert.equal(e.param, 'top_p');
+    return true;
+  });
 });
 
 await check('models list', async () => {

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The simulator's deterministic "model" (DET-1): token {@code i} of a completion is a pure function of
- * (seed, prompt, engine_version, model digest, i).
+ * (seed, prompt, engine_version, model digest, sampling settings, i).
  *
  * <p>Rule: {@code base} = the first 8 bytes (big-endian) of SHA-256 over the tag
  * {@code "sluice-engine-sim/v1"} followed by seed (8 bytes, big-endian), then prompt, engine_version and
@@ -69,8 +69,19 @@ public final class DeterministicText {
         return VOCABULARY.size();
     }
 
-    /** The per-request base value from which every token is derived. */
+    /** The per-request base value from which every token is derived, for a request with the engine's default sampling. */
     public static long base(long seed, String prompt, String engineVersion, String digest) {
+        return base(seed, prompt, engineVersion, digest, "");
+    }
+
+    /**
+     * The per-request base value for a request whose sampling settings differ from the engine's defaults: {@code sampler}
+     * is their canonical key ({@code name=value} pairs in name order joined by {@code ;}, for example
+     * {@code temperature=0.7;top_p=0.9}), appended to the hash input after the digest like the other fields (a 4-byte
+     * length and its UTF-8 bytes). An empty key appends nothing, so default sampling keeps the streams of the rule above:
+     * equal settings give equal streams, and any changed setting gives another stream, as sampling does on a real engine.
+     */
+    public static long base(long seed, String prompt, String engineVersion, String digest, String sampler) {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -81,6 +92,11 @@ public final class DeterministicText {
         sha.update(ByteBuffer.allocate(Long.BYTES).putLong(seed).array());
         for (String field : new String[] {prompt, engineVersion, digest}) {
             byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+            sha.update(bytes);
+        }
+        if (sampler != null && !sampler.isEmpty()) {
+            byte[] bytes = sampler.getBytes(StandardCharsets.UTF_8);
             sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
             sha.update(bytes);
         }
@@ -110,7 +126,12 @@ public final class DeterministicText {
 
     /** The first {@code n} pieces of the stream for these inputs. */
     public static List<String> pieces(long seed, String prompt, String engineVersion, String digest, int n) {
-        long base = base(seed, prompt, engineVersion, digest);
+        return pieces(seed, prompt, engineVersion, digest, "", n);
+    }
+
+    /** The first {@code n} pieces of the stream for these inputs and sampler key (see {@link #base(long, String, String, String, String)}). */
+    public static List<String> pieces(long seed, String prompt, String engineVersion, String digest, String sampler, int n) {
+        long base = base(seed, prompt, engineVersion, digest, sampler);
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(piece(base, i));

@@ -100,6 +100,23 @@ abstract class HttpEngineAdapter implements EngineAdapter {
                 .setVerifyHost(ssl)
                 .setName("sluice-engine-" + host + "-" + port);
         this.client = vertx.createHttpClient(http, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+        this.vertx = vertx;
+    }
+
+    private final Vertx vertx;
+
+    /**
+     * A generation refused before anything was sent (the request asks for what this replica cannot do): the listener
+     * gets {@code error} once, on a Vert.x thread as every other outcome, unless the handle is cancelled first.
+     */
+    Generation refuse(EngineException error, GenerationListener listener) {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        vertx.runOnContext(v -> {
+            if (!cancelled.get()) {
+                listener.onError(error);
+            }
+        });
+        return () -> cancelled.set(true);
     }
 
     /** Engine name used in error messages, e.g. "llama.cpp". */

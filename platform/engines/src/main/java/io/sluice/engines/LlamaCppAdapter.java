@@ -85,6 +85,7 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
         }
         body.put("n_predict", request.maxTokens());
         body.put("seed", Seeds.llamaCpp(request.seed()));
+        SamplingWire.llamaCpp(request.sampling(), body);
         body.put("stream", true);
         body.put("cache_prompt", true);
         return streamSse("/completion", json(body), new Frames(request.maxTokens()), listener);

@@ -68,6 +68,7 @@ public final class TgiAdapter extends HttpEngineAdapter {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("max_new_tokens", request.maxTokens());
         params.put("seed", Seeds.tgi(request.seed()));
+        SamplingWire.tgi(request.sampling(), params);
         // details: the final frame then says why decoding stopped and how many tokens it made.
         params.put("details", true);
         Map<String, Object> body = new LinkedHashMap<>();

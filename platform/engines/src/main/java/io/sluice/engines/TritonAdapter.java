@@ -10,12 +10,16 @@ import io.sluice.core.engine.GenerationOutcome.StopReason;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.task.EngineKind;
+import io.sluice.core.task.Sampling;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,6 +39,8 @@ public final class TritonAdapter extends HttpEngineAdapter {
     /** Name of the seed input tensor when the model takes settings as inputs, else null (parameters dialect). */
     private volatile boolean tensorDialect;
     private volatile String seedInput;
+    /** The model's declared input tensors (tensor dialect): which sampling members it can take, and as what. */
+    private volatile Set<String> inputs = Set.of();
 
     public TritonAdapter(URI base, String model, EngineOptions options, Vertx vertx) {
         super(base, options, vertx);
@@ -101,8 +107,10 @@ public final class TritonAdapter extends HttpEngineAdapter {
     private void readDialect(JsonNode meta) {
         boolean tensors = false;
         String seed = null;
+        Set<String> names = new HashSet<>();
         for (JsonNode in : meta.path("inputs")) {
             String name = in.path("name").asText("");
+            names.add(name);
             if (name.equals("max_tokens")) {
                 tensors = true;
             } else if (name.equals("seed") || name.equals("random_seed")) {
@@ -110,6 +118,7 @@ public final class TritonAdapter extends HttpEngineAdapter {
             }
         }
         seedInput = seed;
+        inputs = Set.copyOf(names);
         tensorDialect = tensors;
     }
 
@@ -141,15 +150,61 @@ public final class TritonAdapter extends HttpEngineAdapter {
             if (seedInput != null) {
                 body.put(seedInput, Seeds.tgi(request.seed()));
             }
+            EngineException refused = sampleAsInputs(request.sampling(), body);
+            if (refused != null) {
+                return refuse(refused, listener);
+            }
         } else {
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("stream", true);
             params.put("max_tokens", request.maxTokens());
             params.put("seed", Seeds.vllm(request.seed()));
+            SamplingWire.vllm(request.sampling(), params);
             params.put("exclude_input_in_output", true);
             body.put("parameters", params);
         }
         return streamSse(modelPath + "/generate_stream", json(body), new Frames(), listener);
+    }
+
+    /**
+     * TensorRT-LLM ensembles take sampling members as optional input tensors, under the names their config declares
+     * ({@code top_k}/{@code top_p}, older ensembles {@code runtime_top_k}/{@code runtime_top_p}; no {@code min_p} in
+     * the stock ensemble). A member the model declares no input for is refused (INVALID_PARAMS), never dropped.
+     *
+     * @return the refusal, or null when every member was written
+     */
+    private EngineException sampleAsInputs(Sampling s, Map<String, Object> body) {
+        if (s == null) {
+            return null;
+        }
+        Object[][] members = {
+            {"temperature", s.temperature(), new String[] {"temperature"}},
+            {"top_p", s.topP(), new String[] {"top_p", "runtime_top_p"}},
+            {"top_k", s.topK(), new String[] {"top_k", "runtime_top_k"}},
+            {"min_p", s.minP(), new String[] {"min_p"}},
+            {"presence_penalty", s.presencePenalty(), new String[] {"presence_penalty"}},
+            {"frequency_penalty", s.frequencyPenalty(), new String[] {"frequency_penalty"}},
+            {"repetition_penalty", s.repetitionPenalty(), new String[] {"repetition_penalty"}},
+        };
+        Set<String> declared = inputs;
+        for (Object[] m : members) {
+            if (m[1] == null) {
+                continue;
+            }
+            String input = null;
+            for (String candidate : (String[]) m[2]) {
+                if (declared.contains(candidate)) {
+                    input = candidate;
+                    break;
+                }
+            }
+            if (input == null) {
+                return new EngineException(ErrorCode.INVALID_PARAMS, "Triton model " + model + " declares no input tensor for sampling."
+                        + m[0] + " (its inputs: " + new TreeSet<>(declared) + ")");
+            }
+            body.put(input, m[1]);
+        }
+        return null;
     }
 
     /** Parses {@code generate_stream} frames. */

@@ -90,6 +90,7 @@ public final class VllmAdapter extends HttpEngineAdapter {
         }
         body.put("max_tokens", request.maxTokens());
         body.put("seed", Seeds.vllm(request.seed()));
+        SamplingWire.vllm(request.sampling(), body);
         body.put("stream", true);
         body.put("stream_options", Map.of("include_usage", true));
         String path = options.chat() ? "/v1/chat/completions" : "/v1/completions";

@@ -11,7 +11,8 @@ import jakarta.inject.Singleton;
 
 /**
  * Makes request parsing as strict as the contract (ADM-3, REL-3): no scalar coercion ("16" is not a number,
- * 16 is not a string), no floats for integers, no duplicate keys, no trailing garbage.
+ * 16 is not a string), no floats for integers (an integer for a number is fine: JSON Schema's number includes it),
+ * no duplicate keys, no trailing garbage.
  */
 @Singleton
 public class StrictJson implements ObjectMapperCustomizer {
@@ -25,7 +26,9 @@ public class StrictJson implements ObjectMapperCustomizer {
         for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean, LogicalType.Textual}) {
             mapper.coercionConfigFor(t)
                     .setCoercion(CoercionInputShape.String, t == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Integer, t == LogicalType.Integer ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    // An integer is a JSON Schema number: "temperature": 1 is as valid as 1.0 (OpenAI clients send both).
+                    .setCoercion(CoercionInputShape.Integer,
+                            t == LogicalType.Integer || t == LogicalType.Float ? CoercionAction.TryConvert : CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Float, t == LogicalType.Float ? CoercionAction.TryConvert : CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Boolean, t == LogicalType.Boolean ? CoercionAction.TryConvert : CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.EmptyString, t == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail);

@@ -92,7 +92,8 @@ final class OpenAiErrors {
             case "seed" -> "seed";
             case "session_id" -> "header." + OpenAiRoute.SESSION_HEADER;
             case "deadline_ms" -> "header." + OpenAiRoute.DEADLINE_HEADER;
-            default -> field;
+            // The task's sampling members carry OpenAI's names (temperature, top_p, presence_penalty, frequency_penalty).
+            default -> field.startsWith("sampling.") ? field.substring("sampling.".length()) : field;
         };
     }
 }

@@ -5,6 +5,7 @@ import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
+import io.sluice.core.task.Sampling;
 import io.sluice.core.task.TaskRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,9 @@ import java.util.UUID;
 
 /**
  * Turns OpenAI request bodies into task submissions (ADR 0013). Everything a task already validates (model, max
- * tokens, seed, deadline) is left to the task validator, so both APIs refuse the same values; this class checks only
- * what the task model does not have (messages, stop sequences, n, sampler members) and names OpenAI's members in
- * its errors ({@code field} is the OpenAI parameter; {@link OpenAiErrors} maps task fields back to them).
+ * tokens, seed, deadline, sampling) is left to the task validator, so both APIs refuse the same values; this class
+ * checks only what the task model does not have (messages, stop sequences, n) and OpenAI's own bounds of the sampling
+ * members, and names OpenAI's members in its errors ({@code field} is the OpenAI parameter; {@link OpenAiErrors} maps task fields back to them).
  */
 final class OpenAiRequests {
     /** OpenAI allows at most four stop sequences. */
@@ -40,7 +41,8 @@ final class OpenAiRequests {
         Long max = r.maxCompletionTokens() != null ? r.maxCompletionTokens() : r.maxTokens();
         String prompt = ChatTemplate.render(r.messages());
         common(r.n(), r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty(), r.stream(), r.streamOptions());
-        return new Mapped(task(r.model(), prompt, max, r.seed(), r.user(), o), stops(r.stop()), Boolean.TRUE.equals(r.stream()),
+        Sampling sampling = sampling(r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty());
+        return new Mapped(task(r.model(), prompt, max, r.seed(), sampling, r.user(), o), stops(r.stop()), Boolean.TRUE.equals(r.stream()),
                 includeUsage(r.streamOptions()), r.maxCompletionTokens() != null);
     }
 
@@ -48,17 +50,30 @@ final class OpenAiRequests {
         require("model", r.model());
         String prompt = prompt(r.prompt());
         common(r.n(), r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty(), r.stream(), r.streamOptions());
-        return new Mapped(task(r.model(), prompt, r.maxTokens(), r.seed(), r.user(), o), stops(r.stop()), Boolean.TRUE.equals(r.stream()),
-                includeUsage(r.streamOptions()), false);
+        Sampling sampling = sampling(r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty());
+        return new Mapped(task(r.model(), prompt, r.maxTokens(), r.seed(), sampling, r.user(), o), stops(r.stop()),
+                Boolean.TRUE.equals(r.stream()), includeUsage(r.streamOptions()), false);
     }
 
-    private static TaskRequest task(String model, String prompt, Long maxTokens, Long seed, String user, Options o) {
+    /**
+     * OpenAI's sampling members as the task's {@code sampling} (same names, same meaning); null when the request sets
+     * none, so the engine's defaults apply as before. The task validator checks their bounds and what the engine honours.
+     */
+    static Sampling sampling(Double temperature, Double topP, Double presencePenalty, Double frequencyPenalty) {
+        if (temperature == null && topP == null && presencePenalty == null && frequencyPenalty == null) {
+            return null;
+        }
+        return new Sampling(temperature, topP, null, null, presencePenalty, frequencyPenalty, null);
+    }
+
+    private static TaskRequest task(String model, String prompt, Long maxTokens, Long seed, Sampling sampling, String user,
+            Options o) {
         String session = o.sessionId() == null ? UUID.randomUUID().toString() : o.sessionId();
         Map<String, String> labels = user == null ? null : Map.of("openai_user", user);
         // A named session continues a conversation: ask for its replica's KV cache; a one-off request has none to reuse.
         String kvHint = o.sessionId() == null ? "cold" : "reuse";
         return new TaskRequest(UUID.randomUUID().toString(), session, "completion", model, null, null, "interactive", seed, null, null,
-                prompt, null, maxTokens, o.deadlineMs(), null, kvHint, null, labels, null, null);
+                prompt, null, maxTokens, o.deadlineMs(), null, kvHint, null, labels, null, null, sampling);
     }
 
     private static void common(Integer n, Double temperature, Double topP, Double presence, Double frequency, Boolean stream,

@@ -75,8 +75,9 @@ public class PoolControl {
         PoolQueue queue = new PoolQueue(q.fullPolicy().label(),
                 new PriorityCounts(q.capacityOf(Priority.INTERACTIVE), q.capacityOf(Priority.BATCH)),
                 new PriorityCounts(p.queueDepth(Priority.INTERACTIVE), p.queueDepth(Priority.BATCH)));
-        return new PoolView(p.id(), ref == null ? null : replicaSetId(p, ref), p.engine().wire(), p.model(), digest(ref), p.ctxMax(),
-                ref == null ? null : ref.engineVersion(), p.config().deviceMask(), state(p, drain), p.replicas().size(), ready, queue,
+        return new PoolView(p.id(), ref == null ? null : replicaSetId(p, ref), p.engine().wire(), p.model(), digest(ref),
+                p.config().quant(), p.ctxMax(), ref == null ? null : ref.engineVersion(), p.config().samplerProfileVersion(),
+                p.config().deviceMask(), state(p, drain), p.replicas().size(), ready, queue,
                 new Watchdog(p.config().watchdog().wallMs(), p.config().watchdog().idleMs()), drain, reloads.get(p.id()));
     }
 
@@ -154,8 +155,8 @@ public class PoolControl {
             }
             long wait = first.estimator().predictStartMs(queued, slots, free);
             slo.put("predicted_wait_ms", Math.max(0, wait));
-            items.add(new ReplicaSetView(e.getKey(), first.engine().wire(), digest(ref), first.ctxMax(), ref.engineVersion(),
-                    pools.stream().map(Pool::id).toList(), new ReplicaCounts(total, ready, excluded),
+            items.add(new ReplicaSetView(e.getKey(), first.engine().wire(), digest(ref), first.config().quant(), first.ctxMax(),
+                    ref.engineVersion(), first.config().samplerProfileVersion(), pools.stream().map(Pool::id).toList(), new ReplicaCounts(total, ready, excluded),
                     new Load(queued, running, free, slots, utilization), slo));
         }
         return new ReplicaSetList(items);
@@ -272,9 +273,17 @@ public class PoolControl {
                 .orElse(null);
     }
 
+    /**
+     * The replica-set key of POOL-1: pools with equal engine, model (digest when reported), quant, ctx, engine version and
+     * sampler profile version share it; quant and sampler profile come from the pool's configuration (no engine
+     * reports them), and a pool declaring neither keeps the id it had before they existed.
+     */
     private static String replicaSetId(Pool p, EngineProbe ref) {
+        String quant = p.config().quant();
+        String profile = p.config().samplerProfileVersion();
         String raw = "rs-" + p.engine().wire() + "-" + p.model() + "-" + (p.ctxMax() == null ? "ctx?" : p.ctxMax()) + "-"
-                + ref.engineVersion() + (digest(ref) == null ? "" : "-" + digest(ref).substring(7, 19));
+                + ref.engineVersion() + (digest(ref) == null ? "" : "-" + digest(ref).substring(7, 19))
+                + (quant == null ? "" : "-q." + quant) + (profile == null ? "" : "-sp." + profile);
         String id = raw.replaceAll("[^A-Za-z0-9._:-]", "_");
         return id.length() > 256 ? id.substring(0, 256) : id;
     }

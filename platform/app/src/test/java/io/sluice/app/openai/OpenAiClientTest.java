@@ -32,7 +32,8 @@ class OpenAiClientTest extends ApiTest {
     QuotaBook quotas;
 
     @Test
-    @DisplayName("ADM-9 the official openai npm client works unchanged: chat and completions whole and streamed with usage, the "
+    @DisplayName("ADM-9 the official openai npm client works unchanged: chat and completions whole and streamed with usage, "
+            + "temperature, top_p and the penalties forwarded (equal requests equal text, another temperature other text), the "
             + "models list, and its AuthenticationError, NotFoundError, BadRequestError and RateLimitError with retry-after honoured")
     void officialClientWorksUnchanged() throws Exception {
         Await.until(Duration.ofSeconds(30), () -> quotas.instances() == 1, "this is the only live instance (quotas are not split)");

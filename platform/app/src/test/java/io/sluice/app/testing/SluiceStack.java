@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code hard-tiny}: pool-h with one slot at 50 tokens/s on a simulator that declares interruptible decode — hard
  *       preemption and resumption (SCH-5);
  *   <li>{@code mix-tiny}: pool-m whose replica r0 runs the engine build every other instance runs and r1 another
- *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2).
+ *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2);
+ *   <li>{@code samp-tiny}: pool-p1 (llama.cpp, quant q4_k_m, sampler profile sp-1), pool-p2 (q4_k_m, sp-2), pool-p3
+ *       (q8_0, sp-1) and pool-t (TGI, q4_k_m, sp-3) — sampling parameters and sampler profiles (POOL-1, DET-1).
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -127,9 +129,42 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "9"
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-p1
+                        model: samp-tiny
+                        engine: llamacpp
+                        device_mask: "10"
+                        quant: q4_k_m
+                        sampler_profile_version: sp-1
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-p2
+                        model: samp-tiny
+                        engine: llamacpp
+                        device_mask: "11"
+                        quant: q4_k_m
+                        sampler_profile_version: sp-2
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-p3
+                        model: samp-tiny
+                        engine: llamacpp
+                        device_mask: "12"
+                        quant: q8_0
+                        sampler_profile_version: sp-1
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-t
+                        model: samp-tiny
+                        engine: tgi
+                        device_mask: "13"
+                        quant: q4_k_m
+                        sampler_profile_version: sp-3
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
-                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0")));
+                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("p1"),
+                    instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -159,7 +194,12 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=triton,port=0,model=life-tiny,slots=2,tokens_per_s=400,digest=" + LIFE_TINY_DIGEST,
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000,engine_version=b9999",
-                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true");
+                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true",
+                // samp-tiny: pools that differ only in sampler profile or quant, and a TGI pool (POOL-1, DET-1).
+                "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
+                "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
+                "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
+                "engine=tgi,port=0,model=samp-tiny,slots=4,tokens_per_s=2000");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -179,7 +219,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }

@@ -57,13 +57,15 @@ public final class AdmissionPipeline {
     public record Admitted(TaskSpec spec, Placement placement, SluiceError.PolicyRef policy, String policyDecision) {}
 
     public Admitted evaluate(TaskSpec spec, TenantSnapshot tenant) {
-        List<Pool> serving = pools.poolsServing(spec);
-        if (serving.isEmpty()) {
+        List<Pool> named = pools.poolsServing(spec);
+        if (named.isEmpty()) {
             throw new SluiceException(SluiceError.of(ErrorCode.NOT_FOUND, "no model '" + spec.modelRef() + "'"
                             + (spec.engine() == null ? "" : " on engine " + spec.engine().wire()) + " is served here")
                     .withField("model_ref")
                     .withStage(AdmissionStage.RESOLVE_MODEL));
         }
+        // Only pools serving the task's sampler profile and honouring its sampling parameters (POOL-1, DET-1).
+        List<Pool> serving = pools.eligible(spec, named);
         // What no pool could take whatever the load is refused before the policy runs and the quotas are charged.
         planner.precheck(spec, serving);
         AdmissionSnapshot snapshot = snapshot(tenant, serving);

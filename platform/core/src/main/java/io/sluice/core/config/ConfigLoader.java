@@ -31,6 +31,8 @@ public final class ConfigLoader {
     static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
     /** A catalog trust root: registry, key id and base64 SPKI separated by single spaces. */
     static final Pattern TRUST_ROOT = Pattern.compile("^\\S+ \\S+ [A-Za-z0-9+/=]+$");
+    /** A quantisation or sampler profile version: 1..64 characters, no spaces (they name and key replica sets). */
+    static final Pattern LABEL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}$");
 
     /** Thrown for any invalid configuration; the message starts with the offending path. */
     public static final class ConfigException extends RuntimeException {
@@ -130,6 +132,12 @@ public final class ConfigLoader {
             }
             if (p.ctxMax() != null && p.ctxMax() < 1) {
                 throw fail(at + ".ctx_max", "must be positive");
+            }
+            if (p.quant() != null && !LABEL.matcher(p.quant()).matches()) {
+                throw fail(at + ".quant", "must match " + LABEL.pattern());
+            }
+            if (p.samplerProfileVersion() != null && !LABEL.matcher(p.samplerProfileVersion()).matches()) {
+                throw fail(at + ".sampler_profile_version", "must match " + LABEL.pattern());
             }
             for (Priority pr : Priority.values()) {
                 if (p.queue().capacityOf(pr) < 0) {

@@ -58,6 +58,9 @@ public final class ConfigSchema {
         c.put("pools[].id", id);
         c.put("pools[].model", "{\"minLength\":1}");
         c.put("pools[].ctx_max", "{\"minimum\":1}");
+        String label = "{\"pattern\":\"" + ConfigLoader.LABEL.pattern().replace("\\", "\\\\") + "\"}";
+        c.put("pools[].quant", label);
+        c.put("pools[].sampler_profile_version", label);
         c.put("pools[].queue.capacity{}", "{\"minimum\":0}");
         c.put("pools[].watchdog.wall_ms", "{\"exclusiveMinimum\":0}");
         c.put("pools[].watchdog.idle_ms", "{\"exclusiveMinimum\":0}");

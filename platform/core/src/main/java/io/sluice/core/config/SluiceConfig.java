@@ -130,6 +130,11 @@ public record SluiceConfig(
      * @param engine engine all replicas run
      * @param deviceMask GPU device mask of the pool's replicas (placement never crosses masks)
      * @param ctxMax context limit enforced at admission; {@code null} = what the engine reports
+     * @param quant quantisation of the weights the replicas load (for example {@code q4_k_m}, {@code fp16}); part of
+     *     the replica-set identity (POOL-1); {@code null} = not declared
+     * @param samplerProfileVersion version of the sampler profile the replicas serve (their sampler settings and
+     *     order); part of the replica-set identity (POOL-1, DET-1). A task naming {@code sampler_profile_version} is
+     *     placed only on pools declaring it; {@code null} = none declared, such a pool serves only tasks naming none
      * @param queue bounded queue settings (ADM-4)
      * @param watchdog decode watchdog (SCH-7)
      * @param replicas engine endpoints
@@ -140,6 +145,8 @@ public record SluiceConfig(
             EngineKind engine,
             String deviceMask,
             Integer ctxMax,
+            String quant,
+            String samplerProfileVersion,
             QueueConfig queue,
             WatchdogConfig watchdog,
             List<ReplicaConfig> replicas) {

@@ -5,12 +5,20 @@ import io.sluice.core.config.SluiceConfig.PoolConfig;
 import io.sluice.core.config.SluiceConfig.ReplicaConfig;
 import io.sluice.core.engine.EngineAdapter;
 import io.sluice.core.engine.EngineProbe;
+import io.sluice.core.error.AdmissionStage;
+import io.sluice.core.error.ErrorCode;
+import io.sluice.core.error.SluiceError;
+import io.sluice.core.error.SluiceException;
+import io.sluice.core.task.Sampling;
+import io.sluice.core.task.SamplingSupport;
 import io.sluice.core.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.ToDoubleFunction;
 
@@ -55,6 +63,61 @@ public final class PoolRegistry {
             if (p.model().equals(spec.modelRef()) && (spec.engine() == null || spec.engine() == p.engine())) {
                 out.add(p);
             }
+        }
+        return out;
+    }
+
+    /**
+     * The pools of {@code serving} that can run this task as it asks (POOL-1, DET-1): a task naming a
+     * {@code sampler_profile_version} goes only to pools declaring that version, and a task with sampling parameters
+     * only to pools whose engine honours every one ({@link SamplingSupport}). A task naming neither gets
+     * {@code serving} itself back: no allocation, no loop.
+     *
+     * @throws SluiceException {@code 400 INVALID_PARAMS} (stage resolve_model) naming {@code sampler_profile_version}
+     *     when no pool of the model declares that version, or naming the sampling member no remaining pool's engine
+     *     honours. Configuration decides both, so a retry cannot help (a pool that serves them but is down or loading
+     *     answers 503 later, at placement, as ADM-8 says).
+     */
+    public List<Pool> eligible(TaskSpec spec, List<Pool> serving) {
+        String profile = spec.samplerProfileVersion();
+        Sampling sampling = spec.sampling();
+        if (profile == null && sampling == null) {
+            return serving;
+        }
+        List<Pool> out = serving;
+        if (profile != null) {
+            out = new ArrayList<>(serving.size());
+            for (Pool p : serving) {
+                if (profile.equals(p.config().samplerProfileVersion())) {
+                    out.add(p);
+                }
+            }
+            if (out.isEmpty()) {
+                Set<String> offered = new TreeSet<>();
+                for (Pool p : serving) {
+                    offered.add(p.config().samplerProfileVersion() == null ? "(none)" : p.config().samplerProfileVersion());
+                }
+                throw new SluiceException(SluiceError.of(ErrorCode.INVALID_PARAMS, "no pool serving " + spec.modelRef()
+                                + " declares sampler_profile_version '" + profile + "'; declared: " + String.join(", ", offered))
+                        .withField("sampler_profile_version")
+                        .withStage(AdmissionStage.RESOLVE_MODEL));
+            }
+        }
+        if (sampling != null) {
+            List<Pool> honouring = new ArrayList<>(out.size());
+            SluiceException first = null;
+            for (Pool p : out) {
+                SluiceException refused = SamplingSupport.refusal(p.engine(), sampling);
+                if (refused == null) {
+                    honouring.add(p);
+                } else if (first == null) {
+                    first = refused;
+                }
+            }
+            if (honouring.isEmpty()) {
+                throw new SluiceException(first.error().withStage(AdmissionStage.RESOLVE_MODEL));
+            }
+            out = honouring;
         }
         return out;
     }

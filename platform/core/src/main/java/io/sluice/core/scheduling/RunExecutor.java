@@ -67,11 +67,11 @@ final class RunExecutor {
             observers.each(o -> o.onResumed(run));
             // The engine continues after the text the client already has: what is left of max_tokens, from there.
             req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(),
-                    (int) (s.maxTokens() - run.tokensOut()), s.seed(), s.ctx(), run.streamedText());
+                    (int) (s.maxTokens() - run.tokensOut()), s.seed(), s.ctx(), run.streamedText(), s.sampling());
         } else {
             observers.each(o -> o.onStarted(run));
             req = new GenerationRequest(s.taskId(), pool.model(), s.prompt() == null ? "" : s.prompt(), s.maxTokens(), s.seed(),
-                    s.ctx());
+                    s.ctx(), null, s.sampling());
         }
         Generation g;
         try {

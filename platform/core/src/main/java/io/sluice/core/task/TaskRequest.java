@@ -28,7 +28,17 @@ public record TaskRequest(
         Boolean override,
         Map<String, String> labels,
         Boolean cancelOnDisconnect,
-        SessionBudget sessionBudget) {
+        SessionBudget sessionBudget,
+        Sampling sampling) {
+
+    /** Without sampling parameters (the fields of the contract before per-task sampling). */
+    public TaskRequest(String taskId, String sessionId, String workload, String modelRef, String engine, Long ctx, String priority,
+            Long seed, String determinism, String samplerProfileVersion, String prompt, List<String> inputs, Long maxTokens,
+            Long deadlineMs, Long expectedTokens, String kvHint, Boolean override, Map<String, String> labels,
+            Boolean cancelOnDisconnect, SessionBudget sessionBudget) {
+        this(taskId, sessionId, workload, modelRef, engine, ctx, priority, seed, determinism, samplerProfileVersion, prompt, inputs,
+                maxTokens, deadlineMs, expectedTokens, kvHint, override, labels, cancelOnDisconnect, sessionBudget, null);
+    }
 
     /** Without session budgets (the fields of the contract before SES-4). */
     public TaskRequest(String taskId, String sessionId, String workload, String modelRef, String engine, Long ctx, String priority,
@@ -36,7 +46,7 @@ public record TaskRequest(
             Long deadlineMs, Long expectedTokens, String kvHint, Boolean override, Map<String, String> labels,
             Boolean cancelOnDisconnect) {
         this(taskId, sessionId, workload, modelRef, engine, ctx, priority, seed, determinism, samplerProfileVersion, prompt, inputs,
-                maxTokens, deadlineMs, expectedTokens, kvHint, override, labels, cancelOnDisconnect, null);
+                maxTokens, deadlineMs, expectedTokens, kvHint, override, labels, cancelOnDisconnect, null, null);
     }
 
     /**

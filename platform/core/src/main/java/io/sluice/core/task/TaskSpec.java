@@ -8,6 +8,7 @@ import java.util.UUID;
  * A validated task. Defaults are applied: {@code ctx} may still be {@code null} meaning "the pool's
  * maximum"; {@code seed} is always set (derived from the task id when the client omitted it, DET-1).
  * {@code cancelOnDisconnect}: the task is canceled when the last reader of its stream disconnects before it ended.
+ * {@code sampling}: the task's sampling parameters, null for the engine's defaults (validated, see {@link Sampling}).
  */
 public record TaskSpec(
         UUID taskId,
@@ -30,7 +31,8 @@ public record TaskSpec(
         KvHint kvHint,
         boolean override,
         Map<String, String> labels,
-        boolean cancelOnDisconnect) {
+        boolean cancelOnDisconnect,
+        Sampling sampling) {
 
     public TaskSpec {
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
@@ -56,38 +58,38 @@ public record TaskSpec(
     public TaskSpec withPriority(Priority newPriority) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, newPriority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels, cancelOnDisconnect);
+                override, labels, cancelOnDisconnect, sampling);
     }
 
     public TaskSpec withMaxTokens(int newMaxTokens) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, newMaxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels, cancelOnDisconnect);
+                override, labels, cancelOnDisconnect, sampling);
     }
 
     public TaskSpec withDeadlineMs(long newDeadlineMs) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, newDeadlineMs, expectedTokens, kvHint,
-                override, labels, cancelOnDisconnect);
+                override, labels, cancelOnDisconnect, sampling);
     }
 
     public TaskSpec withLabels(Map<String, String> newLabels) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, newLabels, cancelOnDisconnect);
+                override, newLabels, cancelOnDisconnect, sampling);
     }
 
     /** The same task with the tenant's default for when its stream's last reader disconnects (the request named none). */
     public TaskSpec withCancelOnDisconnect(boolean newCancelOnDisconnect) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels, newCancelOnDisconnect);
+                override, labels, newCancelOnDisconnect, sampling);
     }
 
     /** The same task for another model name: the catalog resolved an alias, {@code name:tag} or id (LIFE-3). */
     public TaskSpec withModelRef(String newModelRef) {
         return new TaskSpec(taskId, sessionId, tenantId, workload, newModelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, samplerProfileVersion, prompt, inputs, maxTokens, deadlineMs, expectedTokens, kvHint,
-                override, labels, cancelOnDisconnect);
+                override, labels, cancelOnDisconnect, sampling);
     }
 }

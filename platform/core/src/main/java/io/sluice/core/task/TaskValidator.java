@@ -88,10 +88,18 @@ public final class TaskValidator {
             }
         }
         sessionBudget(r.sessionBudget());
+        Sampling sampling = Sampling.validate(r.sampling());
+        if (sampling != null && engine != null) {
+            // A task pinned to an engine that cannot take a member is refused here, not sent without it.
+            SluiceException refused = SamplingSupport.refusal(engine, sampling);
+            if (refused != null) {
+                throw refused;
+            }
+        }
         Map<String, String> labels = labels(r.labels());
         return new TaskSpec(taskId, sessionId, tenantId, workload, modelRef, engine, ctx, priority, seed, seedDerived,
                 determinism, r.samplerProfileVersion(), r.prompt(), r.inputs(), maxTokens, deadlineMs, expected, kvHint,
-                Boolean.TRUE.equals(r.override()), labels, Boolean.TRUE.equals(r.cancelOnDisconnect()));
+                Boolean.TRUE.equals(r.override()), labels, Boolean.TRUE.equals(r.cancelOnDisconnect()), sampling);
     }
 
     /** Largest session token budget (SES-4): a billion tokens is beyond any conversation. */

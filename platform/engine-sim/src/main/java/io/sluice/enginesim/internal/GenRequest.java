@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param includeUsage vLLM stream_options.include_usage
  * @param arrayAnswer TGI compat route {@code /}: the non-streaming answer is a one-element array
  * @param raw the parsed request body
+ * @param sampler canonical key of the sampling settings that differ from the protocol's defaults (empty: none), mixed
+ *     into the stream ({@link io.sluice.enginesim.DeterministicText#base(long, String, String, String, String)})
  */
 public record GenRequest(
         String prompt,
@@ -32,4 +34,5 @@ public record GenRequest(
         boolean details,
         boolean includeUsage,
         boolean arrayAnswer,
-        JsonNode raw) {}
+        JsonNode raw,
+        String sampler) {}

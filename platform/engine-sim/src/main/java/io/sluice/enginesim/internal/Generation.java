@@ -71,7 +71,7 @@ public final class Generation {
         this.taskId = taskId;
         this.createdEpochSeconds = System.currentTimeMillis() / 1000;
         this.base = DeterministicText.base(request.seed(), request.prompt(), engine.spec().engineVersion(),
-                engine.spec().digest());
+                engine.spec().digest(), request.sampler());
         JsonNode resume = request.raw() == null ? null : request.raw().get("resume_text");
         this.resumedTokens = resume != null && resume.isTextual() && engine.spec().interruptibleDecode()
                 ? Math.max(0, DeterministicText.resumedTokens(base, resume.asText()))

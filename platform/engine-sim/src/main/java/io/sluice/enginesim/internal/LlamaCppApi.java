@@ -104,6 +104,11 @@ final class LlamaCppApi extends EngineApi {
             Http.json(req.response(), 400, o);
             return;
         }
+        SamplerKey sampler = SamplerKey.llamaCpp(n);
+        if (sampler.invalid() != null) {
+            error(req.response(), Failure.BAD_REQUEST, 400, sampler.invalid());
+            return;
+        }
         JsonNode resume = n.get("resume_text");
         if (resume != null && !resume.isNull()) {
             // Simulator extension (ADR 0027): continue a cancelled generation after the text it had produced.
@@ -112,7 +117,7 @@ final class LlamaCppApi extends EngineApi {
                 return;
             }
             long seed = n.path("seed").asLong(DeterministicText.DEFAULT_SEED) & 0xFFFF_FFFFL;
-            long base = DeterministicText.base(seed, prompt, engine.spec().engineVersion(), engine.spec().digest());
+            long base = DeterministicText.base(seed, prompt, engine.spec().engineVersion(), engine.spec().digest(), sampler.key());
             if (DeterministicText.resumedTokens(base, resume.asText()) < 0) {
                 error(req.response(), Failure.BAD_REQUEST, 400, "\"resume_text\" is not a prefix of this prompt's stream");
                 return;
@@ -141,7 +146,8 @@ final class LlamaCppApi extends EngineApi {
                 false,
                 false,
                 false,
-                n));
+                n,
+                sampler.key()));
     }
 
     @Override

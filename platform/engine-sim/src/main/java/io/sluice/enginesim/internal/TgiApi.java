@@ -100,6 +100,16 @@ final class TgiApi extends EngineApi {
                     + ctx + ". Given: " + promptTokens + " `inputs` tokens and " + max + " `max_new_tokens`");
             return;
         }
+        String refused = tgiValidation(params);
+        if (refused != null) {
+            error(resp, Failure.BAD_REQUEST, 422, "Input validation error: " + refused);
+            return;
+        }
+        SamplerKey sampler = SamplerKey.tgi(params);
+        if (sampler.invalid() != null) {
+            error(resp, Failure.BAD_REQUEST, 422, "Failed to deserialize the JSON body into the target type: " + sampler.invalid());
+            return;
+        }
         JsonNode seed = params.get("seed");
         boolean seedGiven = seed != null && !seed.isNull();
         boolean streaming = stream != null ? stream : n.path("stream").asBoolean(false);
@@ -116,7 +126,37 @@ final class TgiApi extends EngineApi {
                 params.path("details").asBoolean(false),
                 false,
                 compatRoute && !streaming,
-                n));
+                n,
+                sampler.key()));
+    }
+
+    /** TGI's own bounds on its sampling parameters (its router validates them before queueing), or null. */
+    private static String tgiValidation(JsonNode params) {
+        if (positive(params, "temperature") == Boolean.FALSE) {
+            return "`temperature` must be strictly positive";
+        }
+        if (positive(params, "repetition_penalty") == Boolean.FALSE) {
+            return "`repetition_penalty` must be strictly positive";
+        }
+        JsonNode fp = params.get("frequency_penalty");
+        if (fp != null && fp.isNumber() && !(fp.asDouble() > -2.0 && fp.asDouble() <= 2.0)) {
+            return "`frequency_penalty` must be >= -2.0 and <= 2.0";
+        }
+        JsonNode tp = params.get("top_p");
+        if (tp != null && tp.isNumber() && !(tp.asDouble() > 0.0 && tp.asDouble() <= 1.0)) {
+            return "`top_p` must be > 0.0 and < 1.0";
+        }
+        JsonNode tk = params.get("top_k");
+        if (tk != null && tk.isNumber() && tk.asLong() <= 0) {
+            return "`top_k` must be strictly positive";
+        }
+        return null;
+    }
+
+    /** Whether a present numeric member is above 0; null when absent. */
+    private static Boolean positive(JsonNode params, String name) {
+        JsonNode v = params.get(name);
+        return v == null || !v.isNumber() ? null : v.asDouble() > 0;
     }
 
     @Override

@@ -169,6 +169,12 @@ final class TritonApi extends EngineApi {
         JsonNode seed = params.has("seed") ? params.get("seed") : n.has("seed") ? n.get("seed") : n.get("random_seed");
         boolean seedGiven = seed != null && !seed.isNull();
         JsonNode temp = params.has("temperature") ? params.get("temperature") : n.path("temperature");
+        // Sampling settings come in "parameters" (vLLM backend) or as input tensors (TensorRT-LLM), as max_tokens does.
+        SamplerKey sampler = n.has("parameters") ? SamplerKey.vllm(params) : SamplerKey.tritonTensors(n);
+        if (sampler.invalid() != null) {
+            error(resp, Failure.BAD_REQUEST, 400, sampler.invalid());
+            return;
+        }
         engine.submit(req, new GenRequest(
                 prompt,
                 promptTokens,
@@ -182,7 +188,8 @@ final class TritonApi extends EngineApi {
                 false,
                 false,
                 false,
-                n));
+                n,
+                sampler.key()));
     }
 
     @Override
@@ -232,6 +239,13 @@ final class TritonApi extends EngineApi {
         tensor(inputs, "max_tokens", "INT32");
         tensor(inputs, "seed", "UINT64");
         tensor(inputs, "stream", "BOOL");
+        // The optional sampling inputs of a TensorRT-LLM ensemble (its stock config has no min_p).
+        tensor(inputs, "temperature", "FP32");
+        tensor(inputs, "top_k", "UINT32");
+        tensor(inputs, "top_p", "FP32");
+        tensor(inputs, "presence_penalty", "FP32");
+        tensor(inputs, "frequency_penalty", "FP32");
+        tensor(inputs, "repetition_penalty", "FP32");
         ArrayNode outputs = o.putArray("outputs");
         outputs.addObject().put("name", "text_output").put("datatype", "BYTES").putArray("shape").add(-1);
         return o;

@@ -109,6 +109,11 @@ final class VllmApi extends EngineApi {
                     + " or completion.");
             return;
         }
+        SamplerKey sampler = SamplerKey.vllm(n);
+        if (sampler.invalid() != null) {
+            error(resp, Failure.BAD_REQUEST, 400, sampler.invalid());
+            return;
+        }
         JsonNode seed = n.get("seed");
         boolean seedGiven = seed != null && !seed.isNull();
         engine.submit(req, new GenRequest(
@@ -124,7 +129,8 @@ final class VllmApi extends EngineApi {
                 false,
                 n.path("stream_options").path("include_usage").asBoolean(false),
                 false,
-                n));
+                n,
+                sampler.key()));
     }
 
     @Override
