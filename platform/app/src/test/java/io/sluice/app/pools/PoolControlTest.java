@@ -40,7 +40,8 @@ class PoolControlTest extends ApiTest {
     @DisplayName("POOL-3 pools, pool and health answer the live replica states, slots and last error")
     void livePoolState() {
         asAdmin().get("/v1/pools").then().statusCode(200)
-                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-l", "pool-m", "pool-s", "pool-x")));
+                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-h", "pool-l", "pool-m", "pool-s", "pool-v",
+                        "pool-w", "pool-x")));
         asAdmin().get("/v1/pools/pool-a").then().statusCode(200)
                 .body("engine", equalTo("llamacpp")).body("model_ref", equalTo("dev-tiny")).body("state", equalTo("ready"))
                 .body("replicas_total", equalTo(2)).body("replicas_ready", equalTo(2)).body("engine_version", equalTo("b4242-sim"))
@@ -75,7 +76,7 @@ class PoolControlTest extends ApiTest {
         String version = Contract.model().getInfo().getVersion();
         as(TENANT).get("/v1/capabilities").then().statusCode(200)
                 .body("api_version", equalTo(version)).body("roles", equalTo(List.of("tenant"))).body("tenant_id", equalTo(TENANT))
-                .body("engines.engine", equalTo(List.of("llamacpp", "triton"))).body("engines[0].engine_versions", equalTo(List.of("b4242-sim")))
+                .body("engines.engine", equalTo(List.of("llamacpp", "triton", "tgi"))).body("engines[0].engine_versions", equalTo(List.of("b4242-sim")))
                 .body("engines[0].features.cancel", equalTo(true)).body("defaults.session_max_turns", equalTo(8))
                 .body("defaults.session_ttl_ms", equalTo(600000));
         asAdmin().get("/v1/capabilities").then().statusCode(200).body("roles", equalTo(List.of("admin")));

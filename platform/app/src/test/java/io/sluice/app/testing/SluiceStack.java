@@ -32,7 +32,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code hard-tiny}: pool-h with one slot at 50 tokens/s on a simulator that declares interruptible decode — hard
  *       preemption and resumption (SCH-5);
  *   <li>{@code mix-tiny}: pool-m whose replica r0 runs the engine build every other instance runs and r1 another
- *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2).
+ *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2);
+ *   <li>{@code load-tiny}: pool-v on a Triton engine reporting {@link #LOAD_TINY_DIGEST} that reports "loading" until
+ *       its faults are cleared — the catalog's check of a pool's first load (CAT-3); only {@code PoolFirstLoadTest}
+ *       clears it;
+ *   <li>{@code swap-old}: pool-w on a TGI engine whose weights are already those of {@code swap-new}
+ *       ({@link #SWAP_NEW_DIGEST}) — a reload to another model name (POOL-3); only {@code PoolModelSwitchTest} uses it.
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -45,6 +50,10 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
     public static final String CAT_TINY_DIGEST = "c47".repeat(21) + "0";
     /** The model digest the engine of pool-l (model life-tiny, Triton) reports. */
     public static final String LIFE_TINY_DIGEST = "11fe".repeat(16);
+    /** The model digest the engine of pool-v (model load-tiny, Triton) reports. */
+    public static final String LOAD_TINY_DIGEST = "10ad".repeat(16);
+    /** The model digest the engine of pool-w (configured as swap-old, TGI) reports: that of swap-new. */
+    public static final String SWAP_NEW_DIGEST = "5a9e".repeat(16);
 
     private static Process sim;
     private static Map<String, String> instanceUrls = new HashMap<>();
@@ -127,9 +136,22 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "9"
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-v
+                        model: load-tiny
+                        engine: triton
+                        device_mask: "10"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-w
+                        model: swap-old
+                        engine: tgi
+                        device_mask: "11"
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
-                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0")));
+                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("v0"),
+                    instanceUrls.get("w0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -159,7 +181,13 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=triton,port=0,model=life-tiny,slots=2,tokens_per_s=400,digest=" + LIFE_TINY_DIGEST,
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000,engine_version=b9999",
-                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true");
+                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true",
+                // Loading (a slow start of a day) until PoolFirstLoadTest clears the fault: its first load comes after
+                // the test has put entries in the catalog.
+                "engine=triton,port=0,model=load-tiny,slots=2,tokens_per_s=400,digest=" + LOAD_TINY_DIGEST
+                        + ",fault=slow_start,fault_delay_ms=86400000",
+                // TGI names no model in its requests: the pool configured as swap-old can be reloaded to swap-new.
+                "engine=tgi,port=0,model=swap-new,slots=2,tokens_per_s=50,digest=" + SWAP_NEW_DIGEST);
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -179,7 +207,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "v0", "w0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -244,7 +272,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), c0
-     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h).
+     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h), v0 (pool-v), w0 (pool-w).
      */
     public static String engine(String name) {
         return instanceUrls.get(name);
