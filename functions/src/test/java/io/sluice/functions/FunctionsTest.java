@@ -200,7 +200,8 @@ class FunctionsTest {
 
     /** /q/metrics parsed with a Prometheus text-format parser; every sample line must parse. */
     private static Map<String, MetricFamily> scrape() throws Exception {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        // The Prometheus text format 0.0.4, as the platform's contract test scrapes it (not OpenMetrics).
+        String text = given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200).extract().asString();
         Map<String, MetricFamily> families = new LinkedHashMap<>();
         TextPrometheusMetricDataParser parser = new TextPrometheusMetricDataParser(new java.io.ByteArrayInputStream(
                 text.getBytes(StandardCharsets.UTF_8)));
