@@ -9,7 +9,9 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -18,6 +20,8 @@ import io.sluice.core.catalog.DsseVerifier;
 import io.sluice.devstack.EmbeddedDatabase;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -32,8 +36,14 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.hawkular.agent.prometheus.text.TextPrometheusMetricDataParser;
+import org.hawkular.agent.prometheus.types.Counter;
+import org.hawkular.agent.prometheus.types.Metric;
+import org.hawkular.agent.prometheus.types.MetricFamily;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +56,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(SharedDatabase.class)
 class FunctionsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     // ------------------------------------------------------------------------------------------ policy-dry-run
 
@@ -149,6 +160,73 @@ class FunctionsTest {
                 .then().statusCode(400).body("code", equalTo("INVALID_PARAMS")).body("field", equalTo("id"));
     }
 
+    @Test
+    @DisplayName("FN-1 CAT-3 catalog-verify counts every run in catalog_verifications_total{result,reason} on /q/metrics, with the"
+            + " type and labels of the platform's metrics contract")
+    void catalogVerifyCountsUnderThePlatformsMetricContract() throws Exception {
+        JsonNode declared = null;
+        for (JsonNode m : YAML.readTree(Files.readString(Path.of(System.getProperty("test.repo.root"),
+                "platform/app/src/main/resources/metrics-contract.yaml"))).path("metrics")) {
+            if (m.path("name").asText().equals("catalog_verifications_total")) {
+                declared = m;
+            }
+        }
+        assertThat(declared).as("catalog_verifications_total in the platform's metrics contract").isNotNull();
+        Set<String> labels = new TreeSet<>();
+        declared.path("labels").forEach(l -> labels.add(l.asText()));
+
+        Map<String, MetricFamily> before = scrape();
+        UUID good = insertEntry("fn/counted", "v1", signedEnvelopes(manifest("fn/counted", "v1")), true, "Active", null);
+        UUID forged = insertEntry("fn/counted-forged", "v1", signedEnvelopes(manifest("fn/elsewhere", "v1")), true, "Active", null);
+        UUID noSbom = insertEntry("fn/counted-nosbom", "v1", signedEnvelopes(manifest("fn/counted-nosbom", "v1")), false, "Active", null);
+        for (UUID id : List.of(good, forged, noSbom)) {
+            given().contentType(ContentType.JSON).body(Map.of("id", id.toString())).post("/catalog-verify").then().statusCode(200);
+        }
+        // Not a verification: nothing is counted for an entry that does not exist.
+        given().contentType(ContentType.JSON).body(Map.of("id", UUID.randomUUID().toString())).post("/catalog-verify")
+                .then().statusCode(404);
+        Map<String, MetricFamily> after = scrape();
+
+        MetricFamily family = after.get("catalog_verifications_total");
+        assertThat(family).as("catalog_verifications_total on the functions' /q/metrics").isNotNull();
+        assertThat(family.getType().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(declared.path("type").asText());
+        for (Metric m : family.getMetrics()) {
+            assertThat(new TreeSet<>(m.getLabels().keySet())).as("labels of %s", m.getLabels()).isEqualTo(labels);
+        }
+        assertThat(count(after, "verified", "ok") - count(before, "verified", "ok")).isEqualTo(1.0);
+        assertThat(count(after, "failed", "payload_mismatch") - count(before, "failed", "payload_mismatch")).isEqualTo(1.0);
+        assertThat(count(after, "failed", "no_sbom") - count(before, "failed", "no_sbom")).isEqualTo(1.0);
+    }
+
+    /** /q/metrics parsed with a Prometheus text-format parser; every sample line must parse. */
+    private static Map<String, MetricFamily> scrape() throws Exception {
+        // The Prometheus text format 0.0.4, as the platform's contract test scrapes it (not OpenMetrics).
+        String text = given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200).extract().asString();
+        Map<String, MetricFamily> families = new LinkedHashMap<>();
+        TextPrometheusMetricDataParser parser = new TextPrometheusMetricDataParser(new java.io.ByteArrayInputStream(
+                text.getBytes(StandardCharsets.UTF_8)));
+        for (MetricFamily f = parser.parse(); f != null; f = parser.parse()) {
+            families.put(f.getName(), f);
+        }
+        MetricFamily verifications = families.get("catalog_verifications_total");
+        assertThat(verifications == null ? 0 : verifications.getMetrics().size()).as("every catalog_verifications_total sample parses")
+                .isEqualTo((int) text.lines().filter(l -> l.startsWith("catalog_verifications_total{")).count());
+        return families;
+    }
+
+    private static double count(Map<String, MetricFamily> families, String result, String reason) {
+        MetricFamily f = families.get("catalog_verifications_total");
+        if (f == null) {
+            return 0;
+        }
+        for (Metric m : f.getMetrics()) {
+            if (result.equals(m.getLabels().get("result")) && reason.equals(m.getLabels().get("reason"))) {
+                return ((Counter) m).getValue();
+            }
+        }
+        return 0;
+    }
+
     // ------------------------------------------------------------------------------------------ lifecycle-sweep
 
     @Test
@@ -203,6 +281,26 @@ class FunctionsTest {
                 .header("ce-id", notNullValue())
                 .header("ce-specversion", "1.0")
                 .body("sessions_closed", notNullValue());
+    }
+
+    @Test
+    @DisplayName("FN-1 the scheduled sweep: a PingSource event (Knative's own type, as its Trigger delivers it) runs the sweep")
+    void pingSourceEventOnTheFunctionsPathRunsTheSweep() throws Exception {
+        UUID due = insertEntry("fn/pinged", "v1", "[]", true, "Deprecated", "now() - interval '1 minute'");
+        // What the PingSource and Trigger of src/main/kubernetes/knative.yml deliver, as the broker sends it (binary mode).
+        given().contentType(ContentType.JSON)
+                .header("ce-specversion", "1.0")
+                .header("ce-id", "ping-" + UUID.randomUUID())
+                .header("ce-type", "dev.knative.sources.ping")
+                .header("ce-source", "/apis/v1/namespaces/sluice/pingsources/sluice-lifecycle-sweep")
+                .header("ce-sluicefunction", "lifecycle-sweep")
+                .body("{}")
+                .post("/")
+                .then().statusCode(200)
+                .header("ce-type", "io.sluice.lifecycle.sweep.result")
+                .header("ce-source", "/sluice/functions/lifecycle-sweep")
+                .body("sessions_closed", notNullValue());
+        assertThat(column(due, "state")).isEqualTo("Retired");
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.funqy.Funq;
 import io.sluice.core.catalog.DsseVerifier;
 import io.sluice.core.catalog.DsseVerifier.Outcome;
@@ -32,7 +33,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code catalog-verify} (FN-1, CAT-3): verifies one catalog entry's signatures and SBOM with the platform's
  * {@link EntryVerification}, under the platform's trust settings ({@code sluice.catalog.trust-roots},
  * {@code sluice.catalog.trust-policy}), and records the run on the entry exactly as {@code POST
- * /v1/catalog/models/{model_id}/verify} does. A Retired (archived) entry is read-only: {@code CONFLICT}.
+ * /v1/catalog/models/{model_id}/verify} does. A Retired (archived) entry is read-only: {@code CONFLICT}. Every recorded
+ * run counts in {@code catalog_verifications_total{result,reason}} on the app's {@code /q/metrics}, with the platform's
+ * names and labels ({@link EntryVerification#METRIC}).
  */
 @ApplicationScoped
 public class CatalogVerify {
@@ -45,6 +48,9 @@ public class CatalogVerify {
 
     @Inject
     Database db;
+
+    @Inject
+    MeterRegistry registry;
 
     @ConfigProperty(name = "sluice.catalog.trust-policy", defaultValue = EntryVerification.STRICT)
     String trustPolicy;
@@ -87,7 +93,7 @@ public class CatalogVerify {
             throw SluiceException.invalid(in.name() == null ? "name" : "tag", "name and tag are both required");
         }
         UUID id = byId ? uuid(in.id()) : null;
-        return db.inTransaction("verify the catalog entry", c -> {
+        Run recorded = db.inTransaction("verify the catalog entry", c -> {
             String ref = byId ? in.id() : in.name() + ":" + in.tag();
             try (PreparedStatement read = c.prepareStatement(String.format(READ, byId ? "id = ?" : "name = ? and tag = ?"))) {
                 if (byId) {
@@ -123,11 +129,19 @@ public class CatalogVerify {
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
                     }
-                    return new Result(modelId, run, rec.state(), trustPolicy, rec.reason(), rec.keyIds(), at);
+                    return new Run(new Result(modelId, run, rec.state(), trustPolicy, rec.reason(), rec.keyIds(), at), o);
                 }
             }
         });
+        // Counted once the run is recorded, under the platform's metric contract (CAT-3, OBS-1).
+        registry.counter(EntryVerification.METRIC, "result", EntryVerification.resultLabel(recorded.outcome()), "reason",
+                        EntryVerification.reasonLabel(recorded.outcome()))
+                .increment();
+        return recorded.result();
     }
+
+    /** A recorded run and the outcome it recorded. */
+    private record Run(Result result, Outcome outcome) {}
 
     private static UUID uuid(String id) {
         try {

@@ -61,6 +61,15 @@ public class LifecycleSweep {
 
     public record Retired(@JsonProperty("id") UUID id, @JsonProperty("ref") String ref) {}
 
+    /**
+     * The scheduled sweep: a Knative PingSource's event (type {@code dev.knative.sources.ping}, which Knative sets and a
+     * source cannot change) mapped to this function, with the PingSource's data as the body. The same sweep.
+     */
+    @Funq("lifecycle-sweep-scheduled")
+    public Result lifecycleSweepScheduled(Request in) {
+        return lifecycleSweep(in);
+    }
+
     @Funq("lifecycle-sweep")
     public Result lifecycleSweep(Request in) {
         int limit = in == null || in.limit() == null ? DEFAULT_LIMIT : in.limit();

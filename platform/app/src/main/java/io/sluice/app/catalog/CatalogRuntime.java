@@ -60,9 +60,11 @@ public class CatalogRuntime {
 
     /**
      * A catalog entry as the pools see it: which artifact it is and what its lifecycle asks of the pools serving it
-     * (LIFE-2: drain by {@code drainDeadline} when Deprecated; stop and unload when Retired).
+     * (LIFE-2: drain by {@code drainDeadline} when Deprecated; stop and unload when Retired), and how its last
+     * verification ended ({@code verified}, {@code unverified}, {@code failed}), which the load check (CAT-3) tries first.
      */
-    public record Entry(UUID id, String name, String tag, String artifactDigest, ModelState state, java.time.OffsetDateTime drainDeadline) {
+    public record Entry(UUID id, String name, String tag, String artifactDigest, ModelState state, java.time.OffsetDateTime drainDeadline,
+            String verificationState) {
         public String ref() {
             return name + ":" + tag;
         }
@@ -161,7 +163,7 @@ public class CatalogRuntime {
     /** Re-reads states, splits and overrides. Blocks the calling thread (never an event loop). */
     synchronized void reload() throws Throwable {
         List<Object[]> models = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
-                .flatMap(s -> s.createNativeQuery("select id, name, tag, state, artifact_digest, drain_deadline_at from catalog_models",
+                .flatMap(s -> s.createNativeQuery("select id, name, tag, state, artifact_digest, drain_deadline_at, verification_state from catalog_models",
                         Object[].class).getResultList())));
         List<Object[]> continuingRows = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
                 .flatMap(s -> s.createNativeQuery("select c.model_id, c.session_id from catalog_continuing_sessions c"
@@ -177,7 +179,7 @@ public class CatalogRuntime {
             UUID id = (UUID) r[0];
             ModelState state = ModelState.parse((String) r[3]);
             ms.add(new CatalogSnapshot.Model(id, (String) r[1], (String) r[2], state));
-            read.add(new Entry(id, (String) r[1], (String) r[2], (String) r[4], state, offsetDateTime(r[5])));
+            read.add(new Entry(id, (String) r[1], (String) r[2], (String) r[4], state, offsetDateTime(r[5]), (String) r[6]));
             seen.add(id);
             if (states.put(id, state) == null) {
                 for (ModelState g : ModelState.values()) {

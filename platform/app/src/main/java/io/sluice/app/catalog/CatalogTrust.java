@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Trust decisions of the catalog (CAT-2, CAT-3): the trust roots per registry and the trust policy, from
  * configuration, and one verification of an entry's signatures and SBOM ({@link EntryVerification}, shared with the
- * {@code catalog-verify} function). Every verification counts in {@code catalog_verifications_total{result,reason}}.
+ * {@code catalog-verify} function). Every verification counts in {@code catalog_verifications_total{result,reason}},
+ * and so does every pool load refused for a digest mismatch ({@code reason="digest_mismatch"}).
  *
  * <p>{@code sluice.catalog.trust-roots} lists {@code registry keyid base64-SPKI} triples (comma separated); the key
  * type (ECDSA P-256 or Ed25519) is read from the key itself. A malformed root stops the start: trusting less than
@@ -25,6 +26,8 @@ import java.util.List;
 public class CatalogTrust {
     public static final String STRICT = EntryVerification.STRICT;
     public static final String PERMISSIVE = EntryVerification.PERMISSIVE;
+    /** The {@code reason} of {@code catalog_verifications_total} when a pool's engines report another artifact digest. */
+    public static final String DIGEST_MISMATCH = "digest_mismatch";
 
     @Inject
     MeterRegistry registry;
@@ -60,10 +63,17 @@ public class CatalogTrust {
     /** Verifies signatures, then the SBOM, and counts the outcome. */
     public Outcome verify(String sourceRegistry, JsonNode manifest, List<DsseEnvelope> envelopes, JsonNode sbom) {
         Outcome o = verification.verify(sourceRegistry, manifest, toCore(envelopes), sbom);
-        registry.counter("catalog_verifications_total", "result", o.verified() ? "verified" : "failed", "reason",
-                        o.verified() ? "ok" : o.failure().label())
+        registry.counter(EntryVerification.METRIC, "result", EntryVerification.resultLabel(o), "reason", EntryVerification.reasonLabel(o))
                 .increment();
         return o;
+    }
+
+    /**
+     * Counts a load refused because the engines report another artifact than the catalog entry names (CAT-3): the
+     * check of the artifact itself, next to the signature and SBOM checks {@link #verify} counts.
+     */
+    public void countDigestMismatch() {
+        registry.counter(EntryVerification.METRIC, "result", "failed", "reason", DIGEST_MISMATCH).increment();
     }
 
     private static List<DsseVerifier.Envelope> toCore(List<DsseEnvelope> envelopes) {

@@ -26,8 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +39,7 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class PoolControl {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PoolControl.class);
     private static final Pattern HEX64 = Pattern.compile("^[0-9a-f]{64}$");
     private static final long RELOAD_WAIT_MS = 30_000;
     private static final long RELOAD_POLL_MS = 200;
@@ -52,6 +55,9 @@ public class PoolControl {
 
     @Inject
     CatalogService catalog;
+
+    @Inject
+    io.sluice.app.catalog.CatalogTrust trust;
 
     private final Map<String, PoolReloadStatus> reloads = new ConcurrentHashMap<>();
 
@@ -167,9 +173,9 @@ public class PoolControl {
      * again first (signatures and SBOM against today's trust roots, recorded on the entry); then every replica is
      * probed again, and the load succeeds only when a Ready replica reports the entry's artifact digest. A digest
      * mismatch, or no Ready replica within 30 s, rolls back: the pool goes on serving what its engines serve, and the
-     * reload's status carries the cause. The pool's engines are configured for one model name, so the entry must be
-     * that model ({@code name} or {@code name:tag} equal to the pool's model): a new version of it. A ref outside the
-     * catalog is accepted only as the pool's own model (a re-probe, as before the catalog).
+     * reload's status carries the cause. An entry of another model switches the pool to that model atomically
+     * ({@link #switchModel}: new replicas Ready and reporting the entry's digest before the old ones leave). A ref
+     * outside the catalog is accepted only as the pool's own model (a re-probe, as before the catalog).
      */
     public CompletionStage<PoolActionAccepted> reload(Pool p, String newModelRef) {
         PoolReloadStatus running = reloads.get(p.id());
@@ -182,17 +188,14 @@ public class PoolControl {
                         + " names no catalog entry and is not the model of pool " + p.id() + " (" + p.model() + ")").withField("new_model_ref"));
             }
             if (target != null && !p.model().equals(target.name()) && !p.model().equals(target.ref())) {
-                throw new SluiceException(SluiceError.of(ErrorCode.CONFLICT, "pool " + p.id() + " serves model " + p.model()
-                        + " (its engines are configured for that name); catalog entry " + target.ref() + " is another model: a pool"
-                        + " configured for " + target.name() + " must load it").withField("new_model_ref"));
+                return switchModel(p, newModelRef, target);
             }
             return start(p, newModelRef, target);
         });
     }
 
-    private CompletionStage<PoolActionAccepted> start(Pool p, String newModelRef, CatalogService.LoadTarget target) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        UUID modelId = target == null ? null : target.id();
+    /** Records a reload as running; 409 when one is running already. */
+    private void begin(Pool p, String newModelRef, UUID modelId, OffsetDateTime now) {
         synchronized (reloads) {
             PoolReloadStatus running = reloads.get(p.id());
             if (running != null && running.endedAt() == null) {
@@ -200,6 +203,52 @@ public class PoolControl {
             }
             reloads.put(p.id(), new PoolReloadStatus("loading", newModelRef, modelId, now, null, null));
         }
+    }
+
+    /**
+     * A reload to a catalog entry of another model (POOL-3, ADR 0031): new replicas for the entry's {@code name} are made
+     * Ready on the pool's engines, each reporting the entry's digest, while the current model goes on serving
+     * ({@link TaskScheduler#switchModel}). Only then does the pool switch; otherwise it ends {@code rolled_back} and
+     * nothing changed.
+     */
+    private CompletionStage<PoolActionAccepted> switchModel(Pool p, String newModelRef, CatalogService.LoadTarget target) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        begin(p, newModelRef, target.id(), now);
+        String from = p.model();
+        return drains.end(p).thenApply(v -> {
+            AtomicBoolean mismatch = new AtomicBoolean();
+            scheduler.switchModel(p, target.name(), (pool, probe) -> {
+                String reported = digest(probe);
+                if (target.artifactDigest().equals(reported)) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                if (mismatch.compareAndSet(false, true)) {
+                    trust.countDigestMismatch();
+                }
+                return CompletableFuture.completedFuture("digest mismatch: the engine reports " + (reported == null ? "no sha256 digest" : reported)
+                        + ", catalog entry " + target.ref() + " is " + target.artifactDigest());
+            }, RELOAD_WAIT_MS).whenComplete((replicas, err) -> {
+                OffsetDateTime ended = OffsetDateTime.now(ZoneOffset.UTC);
+                if (err == null) {
+                    LOG.infof("pool %s switched from model %s to %s (catalog entry %s) with %d replica(s) Ready", p.id(), from,
+                            target.name(), target.ref(), replicas.stream().filter(r -> r.state() == ReplicaState.READY).count());
+                    reloads.put(p.id(), new PoolReloadStatus("succeeded", newModelRef, target.id(), now, ended, null));
+                    return;
+                }
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                ErrorCode code = mismatch.get() ? ErrorCode.UNTRUSTED_ARTIFACT : ErrorCode.POOL_UNAVAILABLE;
+                reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, target.id(), now, ended, ErrorBody.of(SluiceError.of(code,
+                        "no replica of pool " + p.id() + " could load " + target.ref() + " (" + cause.getMessage() + "); the load is refused"
+                                + " and the pool keeps serving model " + from).withField("new_model_ref"), null)));
+            });
+            return new PoolActionAccepted(p.id(), "reload", now, null, newModelRef);
+        });
+    }
+
+    private CompletionStage<PoolActionAccepted> start(Pool p, String newModelRef, CatalogService.LoadTarget target) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        UUID modelId = target == null ? null : target.id();
+        begin(p, newModelRef, modelId, now);
         return drains.end(p).thenApply(v -> {
             scheduler.reprobe(p);
             long deadline = System.nanoTime() + RELOAD_WAIT_MS * 1_000_000L;
@@ -219,6 +268,7 @@ public class PoolControl {
                 }
                 String reported = digest(ref);
                 if (target != null && !target.artifactDigest().equals(reported)) {
+                    trust.countDigestMismatch();
                     reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, modelId, now, ended, ErrorBody.of(SluiceError.of(
                             ErrorCode.UNTRUSTED_ARTIFACT, "digest mismatch: the engines of pool " + p.id() + " report "
                                     + (reported == null ? "no sha256 digest" : reported) + ", catalog entry " + target.ref() + " is "
@@ -289,7 +339,7 @@ public class PoolControl {
     }
 
     /** The contract's {@code sha256:<hex>}, or null when the engine reports no digest (llama.cpp reports a path). */
-    private static String digest(EngineProbe probe) {
+    static String digest(EngineProbe probe) {
         if (probe == null || probe.modelDigest() == null) {
             return null;
         }

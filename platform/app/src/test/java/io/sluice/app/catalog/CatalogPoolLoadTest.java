@@ -107,14 +107,28 @@ class CatalogPoolLoadTest extends CatalogApiSupport {
     }
 
     @Test
-    @DisplayName("CAT-3 a pool reload refuses a Deprecated entry (410), a ref neither in the catalog nor the pool's model (404) and another model's entry (409)")
+    @DisplayName("CAT-3 a pool reload refuses a Deprecated entry (410) and a ref neither in the catalog nor the pool's model (404)")
     void reloadRefusesWhatAPoolMayNotLoad() {
         String deprecated = entryIn("cat-tiny", unique("old"), ModelState.Deprecated);
         String deprecatedTag = asAdmin().get("/v1/catalog/models/" + deprecated).then().extract().path("tag");
         reload("cat-tiny:" + deprecatedTag).statusCode(410).body("code", equalTo("MODEL_DEPRECATED")).body("field", equalTo("new_model_ref"));
         reload("no-such-model:" + unique("t")).statusCode(404).body("code", equalTo("NOT_FOUND")).body("field", equalTo("new_model_ref"));
         reload("not-a-catalog-ref").statusCode(404).body("field", equalTo("new_model_ref"));
+    }
+
+    @Test
+    @DisplayName("POOL-3 a reload to another model's entry that the pool's engine cannot serve is rolled back and the old model keeps serving")
+    void reloadToAModelTheEngineCannotServeIsRolledBack() {
+        String tenant = unique("pool3-cannot");
         String otherModel = entryIn("dev-tiny", unique("elsewhere"), ModelState.Active);
-        reload(otherModel).statusCode(409).body("code", equalTo("CONFLICT")).body("field", equalTo("new_model_ref"));
+        reload(otherModel).statusCode(202);
+        JsonPath refused = reloadEnded();
+        assertThat(refused.getString("reload.state")).isEqualTo("rolled_back");
+        assertThat(refused.getString("reload.new_model_id")).isEqualTo(otherModel);
+        assertThat(refused.getString("reload.error.code")).isEqualTo("POOL_UNAVAILABLE");
+        assertThat(refused.getString("reload.error.message")).contains("keeps serving model cat-tiny");
+        assertThat(refused.getString("model_ref")).isEqualTo("cat-tiny");
+        assertThat(refused.getString("state")).isEqualTo("ready");
+        taskSucceeds(tenant, "cat-tiny");
     }
 }

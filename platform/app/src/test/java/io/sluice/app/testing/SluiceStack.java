@@ -35,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2);
  *   <li>{@code samp-tiny}: pool-p1 (llama.cpp, quant q4_k_m, sampler profile sp-1), pool-p2 (q4_k_m, sp-2), pool-p3
  *       (q8_0, sp-1) and pool-t (TGI, q4_k_m, sp-3) — sampling parameters and sampler profiles (POOL-1, DET-1).
+ *   <li>{@code load-tiny}: pool-v on a Triton engine reporting {@link #LOAD_TINY_DIGEST} that reports "loading" until
+ *       its faults are cleared — the catalog's check of a pool's first load (CAT-3); only {@code PoolFirstLoadTest}
+ *       clears it;
+ *   <li>{@code swap-old}: pool-w on a TGI engine whose weights are already those of {@code swap-new}
+ *       ({@link #SWAP_NEW_DIGEST}) — a reload to another model name (POOL-3); only {@code PoolModelSwitchTest} uses it.
  * </ul>
  * Each test class uses its own tenant so classes never see each other's data.
  */
@@ -47,6 +52,10 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
     public static final String CAT_TINY_DIGEST = "c47".repeat(21) + "0";
     /** The model digest the engine of pool-l (model life-tiny, Triton) reports. */
     public static final String LIFE_TINY_DIGEST = "11fe".repeat(16);
+    /** The model digest the engine of pool-v (model load-tiny, Triton) reports. */
+    public static final String LOAD_TINY_DIGEST = "10ad".repeat(16);
+    /** The model digest the engine of pool-w (configured as swap-old, TGI) reports: that of swap-new. */
+    public static final String SWAP_NEW_DIGEST = "5a9e".repeat(16);
 
     private static Process sim;
     private static Map<String, String> instanceUrls = new HashMap<>();
@@ -161,10 +170,23 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         sampler_profile_version: sp-3
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-v
+                        model: load-tiny
+                        engine: triton
+                        device_mask: "14"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                      - id: pool-w
+                        model: swap-old
+                        engine: tgi
+                        device_mask: "15"
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
                     instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("p1"),
-                    instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0")));
+                    instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0"), instanceUrls.get("v0"),
+                    instanceUrls.get("w0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -199,7 +221,13 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
-                "engine=tgi,port=0,model=samp-tiny,slots=4,tokens_per_s=2000");
+                "engine=tgi,port=0,model=samp-tiny,slots=4,tokens_per_s=2000",
+                // Loading (a slow start of a day) until PoolFirstLoadTest clears the fault: its first load comes after
+                // the test has put entries in the catalog.
+                "engine=triton,port=0,model=load-tiny,slots=2,tokens_per_s=400,digest=" + LOAD_TINY_DIGEST
+                        + ",fault=slow_start,fault_delay_ms=86400000",
+                // TGI names no model in its requests: the pool configured as swap-old can be reloaded to swap-new.
+                "engine=tgi,port=0,model=swap-new,slots=2,tokens_per_s=50,digest=" + SWAP_NEW_DIGEST);
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -219,7 +247,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -284,7 +312,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), c0
-     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h).
+     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h), v0 (pool-v), w0 (pool-w).
      */
     public static String engine(String name) {
         return instanceUrls.get(name);

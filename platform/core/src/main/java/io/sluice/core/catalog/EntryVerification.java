@@ -76,6 +76,22 @@ public final class EntryVerification {
         return problem == null ? o : new Outcome(Failure.BAD_SBOM, "sbom: " + problem, Set.of());
     }
 
+    /**
+     * The counter every verification is counted in, by the platform and by the {@code catalog-verify} function alike
+     * (CAT-3, OBS-1), with the labels {@link #resultLabel} and {@link #reasonLabel} give.
+     */
+    public static final String METRIC = "catalog_verifications_total";
+
+    /** The {@code result} label of {@link #METRIC}: {@code verified} or {@code failed}, whatever the trust policy. */
+    public static String resultLabel(Outcome o) {
+        return o.verified() ? "verified" : "failed";
+    }
+
+    /** The {@code reason} label of {@link #METRIC}: {@code ok}, or what failed ({@link Failure#label()}). */
+    public static String reasonLabel(Outcome o) {
+        return o.verified() ? "ok" : o.failure().label();
+    }
+
     /** The outcome as recorded under {@code policy}: a failure is {@code failed} when strict, {@code unverified} else. */
     public static Recorded recorded(Outcome o, String policy) {
         if (o.verified()) {

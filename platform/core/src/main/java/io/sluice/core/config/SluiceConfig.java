@@ -156,6 +156,11 @@ public record SluiceConfig(
             replicas = replicas == null ? List.of() : List.copyOf(replicas);
             deviceMask = deviceMask == null ? "0" : deviceMask;
         }
+
+        /** This pool serving another model on the same engines (a reload to another model, POOL-3). */
+        public PoolConfig withModel(String otherModel) {
+            return new PoolConfig(id, otherModel, engine, deviceMask, ctxMax, queue, watchdog, replicas);
+        }
     }
 
     /**

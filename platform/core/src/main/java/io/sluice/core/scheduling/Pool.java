@@ -17,8 +17,9 @@ import java.util.function.ToDoubleFunction;
  * queue (ADM-4, SCH-1). Every mutable field is guarded by {@code this} (the pool lock).
  */
 public final class Pool {
-    private final PoolConfig config;
-    private final List<Replica> replicas;
+    /** The model and its replicas: replaced together, under the pool lock, when a reload switches the model (POOL-3). */
+    private volatile PoolConfig config;
+    private volatile List<Replica> replicas;
     private final FairQueue<TaskRun> queue;
     private final Map<String, TaskRun> running = new HashMap<>();
     /**
@@ -261,6 +262,33 @@ public final class Pool {
                 .min(Comparator.comparingInt((Replica r) -> -r.freeSlots())
                         .thenComparingInt(Replica::inFlight)
                         .thenComparing(Replica::id));
+    }
+
+    /**
+     * Switches the pool to another model served by {@code next} (POOL-3 reload): from this moment placement sees only
+     * the new replicas and admission finds the pool under the new model. Tasks running on the old replicas go on.
+     *
+     * @return the replicas that served before
+     */
+    synchronized List<Replica> switchTo(PoolConfig nextConfig, List<Replica> next) {
+        List<Replica> before = replicas;
+        this.config = nextConfig;
+        this.replicas = List.copyOf(next);
+        return before;
+    }
+
+    /**
+     * Whether a Ready replica other than {@code replica} serves the artifact {@code p} reports: the pool has loaded it
+     * already, and it passed the load check then (CAT-3).
+     */
+    synchronized boolean servedByAnother(Replica replica, EngineProbe p) {
+        for (Replica r : replicas) {
+            if (r != replica && r.state() == ReplicaState.READY && r.probe() != null
+                    && java.util.Objects.equals(r.probe().modelDigest(), p.modelDigest())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether any replica named in {@code preference} (or any at all, when empty) is Ready. */

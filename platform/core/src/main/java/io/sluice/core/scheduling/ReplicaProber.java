@@ -7,9 +7,13 @@ import io.sluice.core.engine.Generation;
 import io.sluice.core.engine.GenerationListener;
 import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -17,7 +21,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Keeps replica readiness current (POOL-1, POOL-2): health and model report, engine-version agreement within
- * the replica set, then a one-token decode before a replica counts as Ready. Failures back off exponentially;
+ * the replica set, the load check of the artifact the engine reports ({@link LoadGate}, CAT-3), then a one-token
+ * decode before a replica counts as Ready. Failures back off exponentially;
  * Ready replicas are re-checked periodically. Runs on the scheduler's timer threads.
  */
 final class ReplicaProber {
@@ -28,8 +33,17 @@ final class ReplicaProber {
     /** A minimal decode must answer within this while a replica is being made Ready. */
     private static final long WARMUP_DECODE_TIMEOUT_MS = 30_000;
 
+    /** How long a replica whose load was refused waits before it is checked again (a catalog change checks it sooner). */
+    private static final long REFUSED_RECHECK_MS = 30_000;
+
     private final ScheduledExecutorService timers;
     private final Consumer<Pool> becameReady;
+    /**
+     * The probe chain each replica runs on: {@link #reprobe} starts a new one and the older chain stops at its next
+     * step, so that probing a replica "now" never leaves two chains probing it for ever.
+     */
+    private final Map<Replica, AtomicLong> chains = new ConcurrentHashMap<>();
+    private volatile LoadGate gate = LoadGate.OPEN;
     private volatile boolean closed;
 
     ReplicaProber(ScheduledExecutorService timers, Consumer<Pool> becameReady) {
@@ -40,24 +54,61 @@ final class ReplicaProber {
     void start(PoolRegistry pools) {
         for (Pool p : pools.pools()) {
             for (Replica r : p.replicas()) {
-                timers.execute(() -> probe(p, r));
+                reprobe(p, r);
             }
         }
+    }
+
+    /** Sets what a load must pass before a replica becomes Ready (CAT-3); {@link LoadGate#OPEN} until then. */
+    void gate(LoadGate gate) {
+        this.gate = gate;
     }
 
     /** Probes a replica now, for example after a request to it failed. */
     void reprobe(Pool pool, Replica replica) {
         if (!closed) {
-            timers.execute(() -> probe(pool, replica));
+            long chain = chains.computeIfAbsent(replica, r -> new AtomicLong()).incrementAndGet();
+            timers.execute(() -> probe(pool, replica, chain));
         }
+    }
+
+    /** Whether a probe chain goes on: the replica's newest, and the replica still one of its pool's (a reload may replace it). */
+    private boolean current(Pool pool, Replica replica, long chain) {
+        return !closed && chains.get(replica).get() == chain && pool.replicas().contains(replica);
+    }
+
+    /**
+     * Makes a replica that is not yet one of {@code pool}'s Ready for {@code model} (a reload to another model, POOL-3):
+     * the engine answers, {@code check} accepts what it reports, and a one-token decode of {@code model} succeeds.
+     * Marks it Ready then; on failure marks it down with the cause and fails with the cause.
+     */
+    CompletableFuture<EngineProbe> stage(Pool pool, Replica replica, String model, LoadGate check) {
+        return replica.adapter().probe()
+                .thenCompose(p -> check.check(pool, p).toCompletableFuture().thenApply(reason -> {
+                    if (reason != null) {
+                        throw new LoadRefused(reason);
+                    }
+                    return p;
+                }))
+                .thenCompose(p -> warmupDecode(model, replica.adapter()).thenApply(x -> p))
+                .orTimeout(WARMUP_DECODE_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS)
+                .whenComplete((p, err) -> {
+                    if (err == null) {
+                        replica.report(p);
+                        replica.markReady(p);
+                    } else {
+                        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                        replica.markFailed(ReplicaState.DOWN, String.valueOf(cause.getMessage()));
+                    }
+                });
     }
 
     void close() {
         closed = true;
     }
 
-    private void probe(Pool pool, Replica replica) {
-        if (closed) {
+    private void probe(Pool pool, Replica replica, long chain) {
+        if (!current(pool, replica, chain)) {
             return;
         }
         EngineAdapter adapter = replica.adapter();
@@ -75,15 +126,50 @@ final class ReplicaProber {
                 throw new ReplicaMismatch(p, Pool.mismatch(p, agreement.agreed()));
             }
             if (replica.state() == ReplicaState.READY) {
-                return CompletableFuture.completedFuture(p);
+                if (sameArtifact(replica.probe(), p)) {
+                    return CompletableFuture.completedFuture(p);
+                }
+                // The engine was given another artifact in place: out of placement until that one passed the check.
+                replica.markFailed(ReplicaState.LOADING, "the engine now reports model digest " + p.modelDigest() + " instead of "
+                        + replica.probe().modelDigest() + "; it serves again once the load check passed");
             }
-            return warmupDecode(pool, adapter).thenApply(x -> p);
+            return admitLoad(pool, replica, p).thenCompose(v -> warmupDecode(pool.model(), adapter)).thenApply(x -> p);
         }).orTimeout(WARMUP_DECODE_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS).whenComplete((p, err) -> {
             long next = err == null ? healthy(pool, replica, p) : failed(pool, replica, err);
-            if (!closed) {
-                timers.schedule(() -> probe(pool, replica), next, TimeUnit.MILLISECONDS);
+            if (current(pool, replica, chain)) {
+                timers.schedule(() -> probe(pool, replica, chain), next, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * The load check (CAT-3) before a replica serves what its engine reports: skipped when another Ready replica of the
+     * pool already serves that artifact (it passed the check when it became Ready), else asked of the {@link LoadGate}.
+     */
+    private CompletableFuture<Void> admitLoad(Pool pool, Replica replica, EngineProbe p) {
+        if (pool.servedByAnother(replica, p)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletionStage<String> checked;
+        try {
+            checked = gate.check(pool, p);
+        } catch (RuntimeException e) {
+            checked = CompletableFuture.failedFuture(e);
+        }
+        return checked.toCompletableFuture().handle((reason, err) -> {
+            if (err != null) {
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                throw new LoadRefused("the load check could not run: " + cause.getMessage());
+            }
+            if (reason != null) {
+                throw new LoadRefused(reason);
+            }
+            return null;
+        });
+    }
+
+    private static boolean sameArtifact(EngineProbe ready, EngineProbe now) {
+        return ready != null && java.util.Objects.equals(ready.modelDigest(), now.modelDigest());
     }
 
     private long healthy(Pool pool, Replica replica, EngineProbe p) {
@@ -109,6 +195,14 @@ final class ReplicaProber {
             replica.markExcluded(mm.probe, mm.getMessage());
             return HEALTH_INTERVAL_MS * 6;
         }
+        if (cause instanceof LoadRefused refused) {
+            boolean news = replica.state() == ReplicaState.READY || !refused.getMessage().equals(replica.lastError());
+            replica.markFailed(ReplicaState.DOWN, refused.getMessage());
+            if (news) {
+                LOG.errorf("replica %s of pool %s may not load: %s", replica.qualifiedId(), pool.id(), refused.getMessage());
+            }
+            return REFUSED_RECHECK_MS;
+        }
         boolean loading = cause instanceof EngineException ee && ee.code() == ErrorCode.POOL_UNREADY;
         ReplicaState was = replica.state();
         replica.markFailed(loading ? ReplicaState.LOADING : ReplicaState.DOWN, String.valueOf(cause.getMessage()));
@@ -118,9 +212,9 @@ final class ReplicaProber {
         return Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(7, replica.consecutiveFailures() - 1));
     }
 
-    private CompletableFuture<Void> warmupDecode(Pool pool, EngineAdapter adapter) {
+    private CompletableFuture<Void> warmupDecode(String model, EngineAdapter adapter) {
         var done = new CompletableFuture<Void>();
-        GenerationRequest req = new GenerationRequest(UUID.randomUUID(), pool.model(), "ping", 1, 0, null);
+        GenerationRequest req = new GenerationRequest(UUID.randomUUID(), model, "ping", 1, 0, null);
         Generation g = adapter.generate(req, new GenerationListener() {
             @Override
             public void onToken(String text) {}
@@ -140,6 +234,13 @@ final class ReplicaProber {
                 g.cancel();
             }
         });
+    }
+
+    /** The {@link LoadGate} refused what the engine reports; the message is the reason shown as the replica's last error. */
+    private static final class LoadRefused extends RuntimeException {
+        LoadRefused(String reason) {
+            super(reason, null, false, false);
+        }
     }
 
     private static final class ReplicaMismatch extends RuntimeException {

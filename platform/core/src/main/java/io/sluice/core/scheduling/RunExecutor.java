@@ -42,6 +42,14 @@ final class RunExecutor {
         Replica r = run.replica();
         TaskSpec s = run.spec();
         boolean resumed = run.hardPreemptions() > 0;
+        if (!pool.model().equals(s.modelRef())) {
+            // Admitted for the model the pool served before a reload switched it (POOL-3): never run it on another model.
+            SluiceError err = SluiceError.of(ErrorCode.POOL_UNAVAILABLE, "pool " + pool.id() + " was reloaded with model " + pool.model()
+                            + " before the task could start; resubmit it for the model it should run on")
+                    .withEngine(pool.engine().wire(), pool.id());
+            termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.DRAINED);
+            return;
+        }
         if (resumed && !r.adapter().interruptibleDecode()) {
             // Stopped on an engine that could resume, placed again where none can (it was reloaded or replaced):
             // the task ends retriable rather than restarting a stream the client already partly has (SCH-5).

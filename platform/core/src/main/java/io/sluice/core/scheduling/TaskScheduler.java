@@ -4,9 +4,12 @@ import io.sluice.core.config.SluiceConfig;
 import io.sluice.core.config.SluiceConfig.PoolConfig;
 import io.sluice.core.config.SluiceConfig.ReplicaConfig;
 import io.sluice.core.engine.EngineAdapter;
+import io.sluice.core.engine.EngineProbe;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.stream.TaskEvent;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -35,6 +38,8 @@ public final class TaskScheduler implements AutoCloseable {
     private final QueueDispatcher dispatcher;
     private final Watchdog watchdog;
     private final ScheduledExecutorService timers;
+    private final BiFunction<PoolConfig, ReplicaConfig, EngineAdapter> adapters;
+    private final DispatchTrigger trigger;
 
     /**
      * @param adapters creates the adapter of one replica
@@ -66,10 +71,12 @@ public final class TaskScheduler implements AutoCloseable {
             return t;
         };
         this.timers = Executors.newScheduledThreadPool(2, tf);
+        this.adapters = adapters;
         this.pools = new PoolRegistry(config, adapters, tenantWeights);
         this.runs = new RunRegistry(retentionMs);
         // The parts free slots and learn of Ready replicas; each such event dispatches the pool's queue.
         DispatchTrigger trigger = new DispatchTrigger(this);
+        this.trigger = trigger;
         this.termination = new TaskTermination(runs, outcomes, observers, trigger::dispatch);
         this.prober = new ReplicaProber(timers, trigger::dispatch);
         RunExecutor executor = new RunExecutor(termination, observers, trigger::dispatch, prober::reprobe);
@@ -108,6 +115,14 @@ public final class TaskScheduler implements AutoCloseable {
 
     public void addObserver(TaskObserver o) {
         observers.add(o);
+    }
+
+    /**
+     * Sets the check every load must pass before a replica becomes Ready (CAT-3, {@link LoadGate}); call it before
+     * {@link #start()}. Without one, every load passes.
+     */
+    public void loadGate(LoadGate gate) {
+        prober.gate(gate);
     }
 
     /** Starts replica probing, the watchdog and retention eviction. */
@@ -150,6 +165,87 @@ public final class TaskScheduler implements AutoCloseable {
         for (Replica r : pool.replicas()) {
             prober.reprobe(pool, r);
         }
+    }
+
+    /**
+     * Switches {@code pool} to another model on the same engines (POOL-3 reload to another model). New replicas for
+     * {@code model} are built on the pool's engine endpoints and made Ready — the engine answers, {@code check}
+     * accepts what it reports (the catalog's digest), a one-token decode succeeds — while the current replicas go on
+     * serving. Only when at least one new replica is Ready within {@code timeoutMs} does the pool switch, under its lock:
+     * from then on placement sees only the new replicas and admission finds the pool under {@code model}. Tasks still
+     * waiting for the pool asked for the old model; they end {@code POOL_UNAVAILABLE} (retriable). Tasks running on the
+     * old replicas finish there, and the old adapters are closed once those replicas are idle. When no new replica
+     * becomes Ready, nothing is switched: the new adapters are closed and the stage fails with the first cause.
+     *
+     * @return completes when switched, with the new replicas; fails with the cause when nothing was switched
+     */
+    public CompletableFuture<List<Replica>> switchModel(Pool pool, String model, LoadGate check, long timeoutMs) {
+        PoolConfig next = pool.config().withModel(model);
+        List<Replica> staged = new java.util.ArrayList<>();
+        for (ReplicaConfig rc : next.replicas()) {
+            staged.add(new Replica(rc.id(), pool.id(), adapters.apply(next, rc), rc.labels()));
+        }
+        List<CompletableFuture<EngineProbe>> loads = new java.util.ArrayList<>();
+        for (Replica r : staged) {
+            loads.add(prober.stage(pool, r, model, check).orTimeout(timeoutMs, TimeUnit.MILLISECONDS));
+        }
+        return CompletableFuture.allOf(loads.stream().map(f -> f.handle((p, e) -> null)).toArray(CompletableFuture[]::new))
+                .thenApply(v -> {
+                    if (staged.stream().noneMatch(r -> r.state() == ReplicaState.READY)) {
+                        String cause = loads.stream().filter(CompletableFuture::isCompletedExceptionally).findFirst()
+                                .map(TaskScheduler::failureOf).orElse("no replica became Ready");
+                        staged.forEach(r -> r.adapter().close());
+                        throw new java.util.concurrent.CompletionException(new IllegalStateException(cause));
+                    }
+                    List<Replica> before = pool.switchTo(next, staged);
+                    for (Replica r : staged) {
+                        prober.reprobe(pool, r);
+                    }
+                    endWaiting(pool, "pool " + pool.id() + " was reloaded with model " + model
+                            + " before the task could start; resubmit it for the model it should run on");
+                    closeWhenIdle(pool, before);
+                    trigger.dispatch(pool);
+                    return List.copyOf(staged);
+                });
+    }
+
+    private static String failureOf(CompletableFuture<?> f) {
+        try {
+            f.join();
+            return "no replica became Ready";
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable c = e.getCause() != null ? e.getCause() : e;
+            return c instanceof java.util.concurrent.TimeoutException ? "no replica became Ready in time" : String.valueOf(c.getMessage());
+        }
+    }
+
+    /** Ends the tasks still waiting for {@code pool} (not yet running on an engine) with a retriable POOL_UNAVAILABLE. */
+    private void endWaiting(Pool pool, String message) {
+        for (TaskRun run : runs.unfinished()) {
+            if (run.pool() != pool || run.state() == io.sluice.core.task.TaskState.RUNNING) {
+                continue;
+            }
+            SluiceError err = SluiceError.of(ErrorCode.POOL_UNAVAILABLE, message).withEngine(pool.engine().wire(), pool.id());
+            termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.DRAINED);
+        }
+    }
+
+    /** Closes the adapters of replicas a reload replaced, once none of them runs a task any more. */
+    private void closeWhenIdle(Pool pool, List<Replica> replaced) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> self = new java.util.concurrent.atomic.AtomicReference<>();
+        self.set(timers.scheduleWithFixedDelay(() -> {
+            boolean idle;
+            synchronized (pool) {
+                idle = replaced.stream().allMatch(r -> r.inFlight() == 0);
+            }
+            if (idle) {
+                replaced.forEach(r -> r.adapter().close());
+                java.util.concurrent.ScheduledFuture<?> f = self.get();
+                if (f != null) {
+                    f.cancel(false);
+                }
+            }
+        }, 0, 1, TimeUnit.SECONDS));
     }
 
     /**
