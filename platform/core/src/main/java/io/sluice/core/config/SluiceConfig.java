@@ -159,7 +159,7 @@ public record SluiceConfig(
 
         /** This pool serving another model on the same engines (a reload to another model, POOL-3). */
         public PoolConfig withModel(String otherModel) {
-            return new PoolConfig(id, otherModel, engine, deviceMask, ctxMax, queue, watchdog, replicas);
+            return new PoolConfig(id, otherModel, engine, deviceMask, ctxMax, quant, samplerProfileVersion, queue, watchdog, replicas);
         }
     }
 
