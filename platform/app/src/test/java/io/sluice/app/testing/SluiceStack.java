@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  *       preemption (SCH-4, SCH-5);
  *   <li>{@code hard-tiny}: pool-h with one slot at 50 tokens/s on a simulator that declares interruptible decode — hard
  *       preemption and resumption (SCH-5);
+ *   <li>{@code fair-tiny}: pool-w with one slot at 100 tokens/s and 1,000 queue places per priority — weighted fair
+ *       shares through the API (SCH-1, SCH-2);
  *   <li>{@code mix-tiny}: pool-m whose replica r0 runs the engine build every other instance runs and r1 another
  *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2).
  * </ul>
@@ -127,9 +129,17 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "9"
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-w
+                        model: fair-tiny
+                        engine: llamacpp
+                        device_mask: "10"
+                        queue:
+                          capacity: {interactive: 1000, batch: 1000}
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
-                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0")));
+                    instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("w0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -159,7 +169,8 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=triton,port=0,model=life-tiny,slots=2,tokens_per_s=400,digest=" + LIFE_TINY_DIGEST,
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000",
                 "engine=llamacpp,port=0,model=mix-tiny,slots=4,tokens_per_s=2000,engine_version=b9999",
-                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true");
+                "engine=llamacpp,port=0,model=hard-tiny,slots=1,tokens_per_s=50,interruptible_decode=true",
+                "engine=llamacpp,port=0,model=fair-tiny,slots=1,tokens_per_s=100");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -179,7 +190,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "w0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
