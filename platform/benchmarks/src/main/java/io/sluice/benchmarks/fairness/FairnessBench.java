@@ -39,11 +39,12 @@ public final class FairnessBench {
 
     static final String USAGE = """
             usage: bin/sluice bench fairness [--tenants 2|5] [--clients N] [--duration S] [--warmup S] [--max-tokens M]
-                                             [--tokens-per-s R] [--pools P] [--slots S]
+                                             [--tokens-per-s R] [--pools P] [--slots S] [--think-ms T]
               --tenants 2: tenant a interactive, tenant b batch, tenant weights 1 (the issue-11 case: 8 : 1)
               --tenants 5: interactive weights 1 and 0.5, batch weights 3, 2 and 1 (shares 8 : 4 : 3 : 2 : 1)
               --clients: closed-loop clients per tenant (default 30); defaults: 45 s measured after 10 s warm-up,
-              max_tokens 16, 40 tokens/s, 2 pools of 4 slots (bin/sluice start-dev's shape)""";
+              max_tokens 16, 40 tokens/s, 2 pools of 4 slots (bin/sluice start-dev's shape)
+              --think-ms: a client's pause between the end of a task and its next submit (default 0)""";
 
     private FairnessBench() {}
 
@@ -71,7 +72,7 @@ public final class FairnessBench {
             o.put(argv[i], argv[++i]);
         }
         for (String k : o.keySet()) {
-            if (!List.of("--tenants", "--clients", "--duration", "--warmup", "--max-tokens", "--tokens-per-s", "--pools", "--slots", "--root",
+            if (!List.of("--tenants", "--clients", "--duration", "--warmup", "--max-tokens", "--tokens-per-s", "--pools", "--slots", "--think-ms", "--root",
                     "--results").contains(k)) {
                 System.err.println("sluice bench fairness: unknown option " + k + "\n" + USAGE);
                 System.exit(64);
@@ -86,6 +87,7 @@ public final class FairnessBench {
         int tokensPerS = Integer.parseInt(o.getOrDefault("--tokens-per-s", "40"));
         int pools = Integer.parseInt(o.getOrDefault("--pools", "2"));
         int slots = Integer.parseInt(o.getOrDefault("--slots", "4"));
+        long thinkMs = Long.parseLong(o.getOrDefault("--think-ms", "0"));
         Path results = o.containsKey("--results") ? Path.of(o.get("--results")) : root.resolve("docs/benchmarks/results/fairness");
         List<Flow> flows = flows(tenants);
         StringBuilder command = new StringBuilder("bin/sluice bench fairness");
@@ -117,7 +119,7 @@ public final class FairnessBench {
             long windowStart = t0 + TimeUnit.SECONDS.toNanos(warmup);
             long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(duration);
             LocalStack.log("fairness: %d flows × %d clients, warm-up %d s, window %d s", flows.size(), clients, warmup, duration);
-            FairnessLoad.Outcome outcome = FairnessLoad.run(context, http, stack.appUrl(), maxTokens, clientsOf, windowEnd)
+            FairnessLoad.Outcome outcome = FairnessLoad.run(context, http, stack.appUrl(), maxTokens, clientsOf, windowEnd, thinkMs)
                     .get(warmup + duration + 60, TimeUnit.SECONDS);
 
             Map<String, Object> result = new LinkedHashMap<>();
@@ -135,13 +137,14 @@ public final class FairnessBench {
             cfg.put("tokens_per_s", tokensPerS);
             cfg.put("pools", pools);
             cfg.put("slots_per_pool", slots);
+        cfg.put("think_ms", thinkMs);
             cfg.put("priority_weights", PRIORITY_WEIGHTS);
             result.put("config", cfg);
             result.putAll(FairnessAnalysis.analyse(named, outcome.traces(), windowStart, windowEnd));
             result.put("errors", outcome.errors());
             result.put("finished_at", Instant.now().toString());
             machine.put("load_average_at_end", MachineInfo.loadAverage());
-            Path file = write(results, startedAt, tenants, result);
+            Path file = write(results, startedAt, tenants + (thinkMs > 0 ? "-think" + thinkMs : ""), result);
             print(result);
             System.out.println("result written to " + (file.startsWith(root) ? root.relativize(file) : file));
         } finally {
@@ -165,9 +168,9 @@ public final class FairnessBench {
         }
     }
 
-    private static Path write(Path dir, Instant startedAt, int tenants, Map<String, Object> result) throws Exception {
+    private static Path write(Path dir, Instant startedAt, String label, Map<String, Object> result) throws Exception {
         Files.createDirectories(dir);
-        String prefix = startedAt.atZone(ZoneOffset.UTC).toLocalDate() + "-fairness-t" + tenants + "-";
+        String prefix = startedAt.atZone(ZoneOffset.UTC).toLocalDate() + "-fairness-t" + label + "-";
         int n = 1;
         while (Files.exists(dir.resolve(prefix + n + ".json"))) {
             n++;

@@ -39,12 +39,14 @@ final class FairnessLoad {
     private final URI base;
     private final int maxTokens;
     private final long stopNanos;
+    private final long thinkMs;
     private final List<Trace> traces = new ArrayList<>();
     private final Map<String, Long> errors = new TreeMap<>();
     private final CompletableFuture<Outcome> done = new CompletableFuture<>();
     private int activeClients;
 
-    private FairnessLoad(Context context, HttpClient http, URI base, int maxTokens, long stopNanos) {
+    private FairnessLoad(Context context, HttpClient http, URI base, int maxTokens, long stopNanos, long thinkMs) {
+        this.thinkMs = thinkMs;
         this.context = context;
         this.http = http;
         this.base = base;
@@ -55,10 +57,13 @@ final class FairnessLoad {
     /**
      * Starts every client at once (a fairness run wants every queue backlogged from the start); no task is submitted
      * after {@code stopNanos}, and the outcome is complete then: tasks still waiting are traced as not started.
+     *
+     * @param thinkMs pause of a client between the end of its task and its next submit (0: none); a client that pauses
+     *     may leave its flow's queue empty, which is what a fairness run must tell apart from unfairness
      */
     static CompletableFuture<Outcome> run(Context context, HttpClient http, URI base, int maxTokens, List<FlowClients> flows,
-            long stopNanos) {
-        FairnessLoad load = new FairnessLoad(context, http, base, maxTokens, stopNanos);
+            long stopNanos, long thinkMs) {
+        FairnessLoad load = new FairnessLoad(context, http, base, maxTokens, stopNanos, thinkMs);
         context.runOnContext(v -> load.begin(flows));
         return load.done;
     }
@@ -152,7 +157,11 @@ final class FairnessLoad {
                             }
                             case "end" -> {
                                 over[0] = true;
-                                next(flow, client);
+                                if (thinkMs > 0) {
+                                    context.owner().setTimer(thinkMs, t -> next(flow, client));
+                                } else {
+                                    next(flow, client);
+                                }
                             }
                             case "error" -> {
                                 over[0] = true;

@@ -49,13 +49,6 @@ public final class LocalStack implements AutoCloseable {
      * @param tokensPerSecond simulator pacing per generation, 0 for as fast as possible
      */
     static LocalStack start(Path root, int slots, int tokensPerSecond) throws Exception {
-        Path appJar = root.resolve("platform/app/target/quarkus-app/quarkus-run.jar");
-        Path simJar = root.resolve("platform/engine-sim/target/sluice-engine-sim.jar");
-        for (Path jar : List.of(appJar, simJar)) {
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " is missing: build it first (bin/sluice bench does)");
-            }
-        }
         return start(root, 1, slots, tokensPerSecond);
     }
 
