@@ -51,6 +51,14 @@ public final class FairnessAnalysis {
      * @param windowEndNanos the end of the measured window; tasks not started by then are still waiting at it
      */
     public static Map<String, Object> analyse(List<Flow> flows, List<TaskTrace> traces, long windowStartNanos, long windowEndNanos) {
+        Map<String, Object> out = sweep(flows, traces, windowStartNanos, windowEndNanos);
+        out.put("within_pools", withinPools(flows, traces, windowStartNanos, windowEndNanos));
+        out.put("prediction", prediction(flows, traces, windowStartNanos, windowEndNanos));
+        return out;
+    }
+
+    /** Shares of the dispatches made while every flow of {@code traces} had a task waiting. */
+    private static Map<String, Object> sweep(List<Flow> flows, List<TaskTrace> traces, long windowStartNanos, long windowEndNanos) {
         int n = flows.size();
         double weightSum = flows.stream().mapToDouble(Flow::weight).sum();
 
@@ -157,8 +165,47 @@ public final class FairnessAnalysis {
         out.put("backlogged_fraction_of_window", round(backloggedNanos / window));
         out.put("flows", flowResults);
         out.put("per_pool", perPool);
-        out.put("prediction", prediction(flows, traces, windowStartNanos, windowEndNanos));
         return out;
+    }
+
+    /**
+     * The same count with "backlogged" taken per pool: a dispatch of a pool counts when every flow has a task waiting in
+     * <em>that pool's</em> queue. Pools serving one model each keep their own fair queue, so a flow whose waiting tasks
+     * all sit in the other pool's queue gets nothing from this one; comparing this with the global count tells the
+     * queue's own fairness apart from where tasks were placed.
+     */
+    static Map<String, Object> withinPools(List<Flow> flows, List<TaskTrace> traces, long windowStartNanos, long windowEndNanos) {
+        int n = flows.size();
+        Map<String, List<TaskTrace>> byPool = new TreeMap<>();
+        for (TaskTrace t : traces) {
+            byPool.computeIfAbsent(t.pool() == null ? "unknown" : t.pool(), k -> new ArrayList<>()).add(t);
+        }
+        long[] counts = new long[n];
+        for (List<TaskTrace> pool : byPool.values()) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> poolFlows = (List<Map<String, Object>>) analyseOnePool(flows, pool, windowStartNanos, windowEndNanos);
+            for (int f = 0; f < n; f++) {
+                counts[f] += (Long) poolFlows.get(f).get("dispatches_backlogged");
+            }
+        }
+        long total = Arrays.stream(counts).sum();
+        double weightSum = flows.stream().mapToDouble(Flow::weight).sum();
+        double maxGap = 0;
+        Map<String, Object> shares = new LinkedHashMap<>();
+        for (int f = 0; f < n; f++) {
+            double measured = total == 0 ? Double.NaN : 100.0 * counts[f] / total;
+            maxGap = Math.max(maxGap, Math.abs(measured - 100 * flows.get(f).weight() / weightSum));
+            shares.put(flows.get(f).tenant() + "/" + flows.get(f).priority(), round(measured));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("dispatches_backlogged", total);
+        out.put("measured_share_pct", shares);
+        out.put("max_gap_points", total == 0 ? null : round(maxGap));
+        return out;
+    }
+
+    private static Object analyseOnePool(List<Flow> flows, List<TaskTrace> traces, long windowStartNanos, long windowEndNanos) {
+        return sweep(flows, traces, windowStartNanos, windowEndNanos).get("flows");
     }
 
     private static boolean allWaiting(int[] waiting) {
