@@ -40,7 +40,7 @@ class PoolControlTest extends ApiTest {
     @DisplayName("POOL-3 pools, pool and health answer the live replica states, slots and last error")
     void livePoolState() {
         asAdmin().get("/v1/pools").then().statusCode(200)
-                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-l", "pool-m", "pool-s", "pool-x")));
+                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-h", "pool-l", "pool-m", "pool-s", "pool-w", "pool-x")));
         asAdmin().get("/v1/pools/pool-a").then().statusCode(200)
                 .body("engine", equalTo("llamacpp")).body("model_ref", equalTo("dev-tiny")).body("state", equalTo("ready"))
                 .body("replicas_total", equalTo(2)).body("replicas_ready", equalTo(2)).body("engine_version", equalTo("b4242-sim"))

@@ -261,14 +261,16 @@ public final class FairQueue<T> {
     }
 
     /**
-     * The work dispatched before an entry of {@code flow} enqueued now (SCH-4 predictions), if every flow waiting now
-     * stays backlogged meanwhile: all of the flow's own waiting work, and from every other waiting flow the entries whose
-     * tags fall below the new entry's, counted along that flow's tag spacing (1 / its weight) beyond what waits now,
-     * at the average work of its waiting entries, because a backlogged flow's later arrivals overtake the new entry too.
-     * That is the weighted-fair-queuing bound on the wait; where flows drain instead, the pool's measured correction
-     * brings it down. O(log n + waiting flows whose head tag is below the new entry's).
+     * The work dispatched before an entry of {@code flow} enqueued now (SCH-4 predictions, ADR 0029): all of the flow's
+     * own waiting work, and from every other waiting flow the entries whose tags fall below the new entry's, counted
+     * along that flow's tag spacing (1 / its weight) at the average work of its waiting entries.
+     *
+     * @param stayBacklogged whether a flow waiting now keeps waiting: then its later arrivals, which take tags below the
+     *     new entry's too, are counted beyond what waits now (the weighted-fair-queuing bound, what saturation looks
+     *     like); otherwise a flow contributes at most what it has waiting now (a lower bound)
+     * @return the summed work; O(log n + waiting flows whose head tag is below the new entry's)
      */
-    public long workAhead(FlowKey key) {
+    public long workAhead(FlowKey key, boolean stayBacklogged) {
         Flow<T> own = flows.get(key);
         boolean waiting = own != null && own.live > 0;
         double finish = (waiting ? Math.max(virtualTime, own.lastFinish) : virtualTime) + 1.0 / weights.applyAsDouble(key);
@@ -283,6 +285,9 @@ public final class FairQueue<T> {
             }
             Flow<T> flow = flows.get(head.flow);
             double n = Math.floor((finish - head.finish) * weights.applyAsDouble(head.flow)) + 1;
+            if (!stayBacklogged) {
+                n = Math.min(n, flow.live);
+            }
             ahead += (long) Math.ceil(n * flow.work / flow.live);
         }
         return ahead;

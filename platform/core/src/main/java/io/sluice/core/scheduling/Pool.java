@@ -143,16 +143,20 @@ public final class Pool {
         if (msPerToken <= 0 || ready == 0) {
             long start = estimator.predictStartMs(queue.size(), ready, free);
             long taskMs = (long) estimator.taskMs();
-            return new Prediction(start, start + taskMs, taskMs, start, false);
+            return new Prediction(start, start + taskMs, taskMs, start, false, start + taskMs);
         }
         Priority mine = spec.priority();
         // The work fair queuing dispatches before this task if the flows waiting now stay backlogged (ADR 0029).
-        long ahead = queue.workAhead(new FairQueue.FlowKey(spec.tenantId(), mine));
+        FairQueue.FlowKey flow = new FairQueue.FlowKey(spec.tenantId(), mine);
         long runningLeft = runningLeft();
-        long uncorrected = queue.size() < free ? 0 : (long) Math.ceil((runningLeft + ahead) * msPerToken / ready);
+        boolean waits = queue.size() >= free;
+        long uncorrected = waits ? (long) Math.ceil((runningLeft + queue.workAhead(flow, true)) * msPerToken / ready) : 0;
         long start = (long) Math.ceil(uncorrected * estimator.waitCorrection(mine));
         long idle = (long) Math.ceil(own * msPerToken);
-        return new Prediction(start, start + idle, idle, uncorrected, estimator.samples() >= MEASURED_SAMPLES);
+        // Refusals rely on what already waits: a forecast of later arrivals must not refuse work that may well fit.
+        long waitingOnlyStart = waits ? (long) Math.ceil((runningLeft + queue.workAhead(flow, false)) * msPerToken / ready) : 0;
+        return new Prediction(start, start + idle, idle, uncorrected, estimator.samples() >= MEASURED_SAMPLES,
+                waitingOnlyStart + idle);
     }
 
     // --- under the pool lock ---
