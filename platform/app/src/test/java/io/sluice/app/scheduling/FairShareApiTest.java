@@ -57,7 +57,8 @@ class FairShareApiTest extends ApiTest {
                 "the tenant weights are in force");
 
         String holder = "fair-" + run + "-holder";
-        String blocker = submit(holder, task("interactive", 3000));
+        // 39 s at 100 tokens/s: far longer than the submissions take, and canceled as soon as they are done.
+        String blocker = submit(holder, task("interactive", 3900));
         SchedPool.awaitState(holder, blocker, "running");
 
         // Interleaved arrivals, as concurrent clients would send them; ids in submission order per flow.
