@@ -41,7 +41,7 @@ class PoolControlTest extends ApiTest {
     void livePoolState() {
         asAdmin().get("/v1/pools").then().statusCode(200)
                 .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-h", "pool-l", "pool-m", "pool-p1", "pool-p2",
-                        "pool-p3", "pool-s", "pool-t", "pool-v", "pool-w", "pool-x")));
+                        "pool-p3", "pool-s", "pool-t", "pool-v", "pool-w", "pool-x", "pool-z")));
         asAdmin().get("/v1/pools/pool-a").then().statusCode(200)
                 .body("engine", equalTo("llamacpp")).body("model_ref", equalTo("dev-tiny")).body("state", equalTo("ready"))
                 .body("replicas_total", equalTo(2)).body("replicas_ready", equalTo(2)).body("engine_version", equalTo("b4242-sim"))

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  *       preemption (SCH-4, SCH-5);
  *   <li>{@code hard-tiny}: pool-h with one slot at 50 tokens/s on a simulator that declares interruptible decode — hard
  *       preemption and resumption (SCH-5);
+ *   <li>{@code fair-tiny}: pool-z with one slot at 100 tokens/s and 1,000 queue places per priority — weighted fair
+ *       shares through the API (SCH-1, SCH-2);
  *   <li>{@code mix-tiny}: pool-m whose replica r0 runs the engine build every other instance runs and r1 another
  *       one (engine_version b9999) — replica-set exclusion (POOL-1, DET-2);
  *   <li>{@code samp-tiny}: pool-p1 (llama.cpp, quant q4_k_m, sampler profile sp-1), pool-p2 (q4_k_m, sp-2), pool-p3
@@ -182,11 +184,19 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "15"
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-z
+                        model: fair-tiny
+                        engine: llamacpp
+                        device_mask: "16"
+                        queue:
+                          capacity: {interactive: 1000, batch: 1000}
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
                     instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("p1"),
                     instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0"), instanceUrls.get("v0"),
-                    instanceUrls.get("w0")));
+                    instanceUrls.get("w0"), instanceUrls.get("z0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -227,7 +237,9 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 "engine=triton,port=0,model=load-tiny,slots=2,tokens_per_s=400,digest=" + LOAD_TINY_DIGEST
                         + ",fault=slow_start,fault_delay_ms=86400000",
                 // TGI names no model in its requests: the pool configured as swap-old can be reloaded to swap-new.
-                "engine=tgi,port=0,model=swap-new,slots=2,tokens_per_s=50,digest=" + SWAP_NEW_DIGEST);
+                "engine=tgi,port=0,model=swap-new,slots=2,tokens_per_s=50,digest=" + SWAP_NEW_DIGEST,
+                // fair-tiny: one slot, so that every task but the running one waits (SCH-1, SCH-2).
+                "engine=llamacpp,port=0,model=fair-tiny,slots=1,tokens_per_s=100");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -247,7 +259,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0", "z0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * classes), and the packaged app as a separate JVM whose pid is known, so that its CPU, heap and threads
  * can be read without instrumenting it. The app runs the dev profile, as under {@code bin/sluice start-dev}.
  */
-final class LocalStack implements AutoCloseable {
+public final class LocalStack implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String MODEL = "dev-tiny";
     /** Waiting room per priority: far above any client count, so the queue never refuses in a benchmark. */
@@ -49,6 +49,15 @@ final class LocalStack implements AutoCloseable {
      * @param tokensPerSecond simulator pacing per generation, 0 for as fast as possible
      */
     static LocalStack start(Path root, int slots, int tokensPerSecond) throws Exception {
+        return start(root, 1, slots, tokensPerSecond);
+    }
+
+    /**
+     * As {@link #start(Path, int, int)} with {@code pools} pools serving the same model, each with one replica of its
+     * own simulator instance and its own device mask: {@code bin/sluice start-dev}'s shape (two pools of four slots)
+     * for the scheduling benchmarks, where the pools' separate queues matter.
+     */
+    public static LocalStack start(Path root, int pools, int slotsPerPool, int tokensPerSecond) throws Exception {
         Path appJar = root.resolve("platform/app/target/quarkus-app/quarkus-run.jar");
         Path simJar = root.resolve("platform/engine-sim/target/sluice-engine-sim.jar");
         for (Path jar : List.of(appJar, simJar)) {
@@ -58,7 +67,7 @@ final class LocalStack implements AutoCloseable {
         }
         LocalStack stack = new LocalStack(Files.createTempDirectory("sluice-bench-"));
         try {
-            stack.startAll(appJar, simJar, slots, tokensPerSecond);
+            stack.startAll(appJar, simJar, pools, slotsPerPool, tokensPerSecond);
             return stack;
         } catch (Exception e) {
             stack.close();
@@ -66,7 +75,7 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    private void startAll(Path appJar, Path simJar, int slots, int tokensPerSecond) throws Exception {
+    private void startAll(Path appJar, Path simJar, int pools, int slots, int tokensPerSecond) throws Exception {
         long t0 = System.nanoTime();
         log("work directory %s (process logs)", workDir);
         database = EmbeddedDatabase.start(null, 0);
@@ -74,12 +83,20 @@ final class LocalStack implements AutoCloseable {
         Path portsFile = workDir.resolve("engine-sim-ports.json");
         String spec = "engine=llamacpp,port=0,model=" + MODEL + ",slots=" + slots + ",tokens_per_s=" + tokensPerSecond
                 + ",max_queue=" + QUEUE_CAPACITY;
-        Process sim = spawn("engine-sim", List.of(java(), "-Xmx512m", "-jar", simJar.toString(), "--instance", spec,
-                "--ports-file", portsFile.toString(), "--exit-on-stdin-eof"), Map.of());
+        List<String> simCmd = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", simJar.toString()));
+        for (int i = 0; i < pools; i++) {
+            simCmd.addAll(List.of("--instance", spec));
+        }
+        simCmd.addAll(List.of("--ports-file", portsFile.toString(), "--exit-on-stdin-eof"));
+        Process sim = spawn("engine-sim", simCmd, Map.of());
         JsonNode ports = awaitPorts(sim, portsFile);
-        engineUrl = URI.create(ports.get(0).path("url").asText());
+        List<URI> engines = new ArrayList<>();
+        for (JsonNode p : ports) {
+            engines.add(URI.create(p.path("url").asText()));
+        }
+        engineUrl = engines.get(0);
         Path config = workDir.resolve("sluice-bench.yaml");
-        Files.writeString(config, poolConfig(engineUrl));
+        Files.writeString(config, pools == 1 ? poolConfig(engineUrl) : poolsConfig(engines));
 
         int port = freePort();
         appUrl = URI.create("http://127.0.0.1:" + port);
@@ -120,7 +137,25 @@ final class LocalStack implements AutoCloseable {
                 + "        url: " + engineUrl + "\n";
     }
 
-    URI appUrl() {
+    /** Pools {@code pool-a}, {@code pool-b}, … serving {@link #MODEL}, one replica each, on separate device masks. */
+    static String poolsConfig(List<URI> engines) {
+        StringBuilder y = new StringBuilder("# Written by the load driver for one run.\npools:\n");
+        for (int i = 0; i < engines.size(); i++) {
+            y.append("  - id: pool-").append((char) ('a' + i)).append('\n')
+                    .append("    model: ").append(MODEL).append('\n')
+                    .append("    engine: llamacpp\n")
+                    .append("    device_mask: \"").append(i).append("\"\n")
+                    .append("    queue:\n")
+                    .append("      capacity: {interactive: ").append(QUEUE_CAPACITY).append(", batch: ").append(QUEUE_CAPACITY).append("}\n")
+                    .append("      full_policy: reject\n")
+                    .append("    replicas:\n")
+                    .append("      - id: r0\n")
+                    .append("        url: ").append(engines.get(i)).append('\n');
+        }
+        return y.toString();
+    }
+
+    public URI appUrl() {
         return appUrl;
     }
 
@@ -128,15 +163,15 @@ final class LocalStack implements AutoCloseable {
         return engineUrl;
     }
 
-    long appPid() {
+    public long appPid() {
         return app.pid();
     }
 
-    String tenantToken(String tenant) {
+    public String tenantToken(String tenant) {
         return issuer.tenantToken(tenant);
     }
 
-    String adminToken() {
+    public String adminToken() {
         return issuer.adminToken("bench");
     }
 
@@ -196,7 +231,7 @@ final class LocalStack implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    static void log(String fmt, Object... args) {
+    public static void log(String fmt, Object... args) {
         System.err.println("[bench] " + String.format(fmt, args));
     }
 

@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The machine a result was measured on: without it a number cannot be compared with another. */
-final class MachineInfo {
+public final class MachineInfo {
     private MachineInfo() {}
 
-    static Map<String, Object> describe(Path root) {
+    public static Map<String, Object> describe(Path root) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("nproc", Runtime.getRuntime().availableProcessors());
         m.put("cpu_model", firstValue(read("/proc/cpuinfo"), "model name"));
@@ -29,7 +29,7 @@ final class MachineInfo {
     }
 
     /** 1, 5 and 15 minute load averages of the machine. */
-    static String loadAverage() {
+    public static String loadAverage() {
         String[] f = read("/proc/loadavg").trim().split("\\s+");
         return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "unknown";
     }

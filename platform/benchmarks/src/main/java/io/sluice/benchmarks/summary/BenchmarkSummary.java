@@ -129,15 +129,29 @@ public final class BenchmarkSummary {
         return new io.sluice.benchmarks.docs.GeneratedBlock(BEGIN, END).replaceIn(doc, block);
     }
 
-    /** A target's figure: the values of the runs of its newest day, or the reason there are none. */
-    record Figure(List<Double> values, String date, String commit, String sources) {
+    /**
+     * A target's figure: the values of the runs of its newest day, or the reason there are none.
+     *
+     * @param worst whether the figure is the worst run rather than the median: for a bound every run must keep (the
+     *     fairness harness's largest share gap), a median would hide the run that broke it
+     * @param higherIsBetter which end is worst
+     */
+    record Figure(List<Double> values, String date, String commit, String sources, boolean worst, boolean higherIsBetter) {
+        Figure(List<Double> values, String date, String commit, String sources) {
+            this(values, date, commit, sources, false, false);
+        }
+
         static Figure none(String why) {
             return new Figure(List.of(), null, null, why);
         }
 
+        /** The headline value: the median, or the worst run. */
         double median() {
             List<Double> sorted = values.stream().sorted().toList();
             int n = sorted.size();
+            if (worst) {
+                return higherIsBetter ? sorted.get(0) : sorted.get(n - 1);
+            }
             return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
         }
 
@@ -145,7 +159,7 @@ public final class BenchmarkSummary {
             if (values.isEmpty()) {
                 return "—";
             }
-            String median = number(median()) + " " + unit;
+            String median = (worst ? "worst " : "") + number(median()) + " " + unit;
             if (values.size() == 1) {
                 return median + " (1 run)";
             }
@@ -181,6 +195,7 @@ public final class BenchmarkSummary {
         String kind = t.path("kind").asText();
         return switch (kind) {
             case "hot-path", "hot-path-ratio" -> hotPath(t);
+            case "fairness" -> worstOf(hotPath(t), t);
             case "file-ratio" -> fileRatio(t);
             case "jmh" -> jmh(t);
             case "none" -> Figure.none(t.path("where").asText("no result yet"));
@@ -213,6 +228,14 @@ public final class BenchmarkSummary {
         String commit = newest.get(newest.size() - 1).json.path("machine").path("git_commit").asText(null);
         return new Figure(values, newest.get(0).date, commit == null ? null : commit.substring(0, Math.min(7, commit.length())),
                 String.join(", ", files));
+    }
+
+    /**
+     * Kind {@code fairness}: a value of the fairness harness's result files ({@code bin/sluice bench fairness}), selected
+     * by scenario and config as for {@code hot-path}, judged by the worst run of the newest day.
+     */
+    private static Figure worstOf(Figure f, JsonNode t) {
+        return new Figure(f.values(), f.date(), f.commit(), f.sources(), true, "higher".equals(t.path("better").asText()));
     }
 
     /**

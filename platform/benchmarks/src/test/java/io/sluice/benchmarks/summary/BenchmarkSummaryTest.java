@@ -120,6 +120,40 @@ class BenchmarkSummaryTest {
     }
 
     @Test
+    @DisplayName("a fairness target is judged by the worst run of the newest day, over every run its select matches")
+    void fairnessTakesTheWorstRunOfTheNewestDay(@TempDir Path dir) throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results/fairness"));
+        writeFairness(results, "2026-12-02-fairness-t2-1.json", "2026-12-02T10:00:00Z", 2, 25.0, 80);
+        writeFairness(results, "2026-12-03-fairness-t2-1.json", "2026-12-03T10:00:00Z", 2, 1.5, 30);
+        writeFairness(results, "2026-12-03-fairness-t5-1.json", "2026-12-03T10:05:00Z", 5, 3.2, 20);
+        writeFairness(results, "2026-12-03-fairness-t2-2.json", "2026-12-03T10:10:00Z", 2, 0.8, 22);
+        Files.writeString(dir.resolve("targets.json"), """
+                {"targets": [
+                  {"what": "gap", "issue": 11, "kind": "fairness", "dir": "fairness", "select": {"scenario": "fairness"},
+                   "value": "max_gap_points", "unit": "points", "better": "lower", "target": 5},
+                  {"what": "gap of five", "issue": 11, "kind": "fairness", "dir": "fairness", "select": {"scenario": "fairness", "tenants": 5},
+                   "value": "max_gap_points", "unit": "points", "better": "lower", "target": 3},
+                  {"what": "p90", "issue": 11, "kind": "fairness", "dir": "fairness", "select": {"scenario": "fairness"},
+                   "value": "prediction.p90_rel_error_pct", "unit": "%", "better": "lower", "target": 25}
+                ]}
+                """);
+
+        String table = new BenchmarkSummary(dir).render();
+
+        assertThat(table).as("the worst of 1.5, 3.2 and 0.8; the older day's 25 is not a figure")
+                .contains("| gap | 11 | ≤ 5.00 points | worst 3.20 points (0.80–3.20, 3 runs) | **met** | 2026-12-03, `abc1234` |");
+        assertThat(table).contains("| gap of five | 11 | ≤ 3.00 points | worst 3.20 points (1 run) | not met |");
+        assertThat(table).contains("| p90 | 11 | ≤ 25.0 % | worst 30.0 % (20.0–30.0, 3 runs) | not met |");
+    }
+
+    private static void writeFairness(Path dir, String name, String startedAt, int tenants, double gap, double p90) throws Exception {
+        Files.writeString(dir.resolve(name), """
+                {"scenario": "fairness", "started_at": "%s", "machine": {"git_commit": "abc1234def"}, "config": {"tenants": %d},
+                 "max_gap_points": %s, "prediction": {"p90_rel_error_pct": %s}}
+                """.formatted(startedAt, tenants, gap, p90));
+    }
+
+    @Test
     @DisplayName("a page without the generated block's markers is refused, not overwritten")
     void pageWithoutMarkersIsRefused() {
         assertThatThrownBy(() -> BenchmarkSummary.replaceBlock("# no markers\n", "table"))

@@ -68,6 +68,8 @@ public final class FairQueue<T> {
         final ArrayDeque<Entry<T>> entries = new ArrayDeque<>();
         double lastFinish;
         int live;
+        /** Summed work of the live entries, for {@link #workAhead}. */
+        long work;
     }
 
     private static final Comparator<Entry<?>> BY_TAG =
@@ -132,6 +134,7 @@ public final class FairQueue<T> {
         double start = Math.max(virtualTime, flow.live == 0 ? virtualTime : flow.lastFinish);
         Entry<T> e = new Entry<>(item, key, nextSeq++, start + 1.0 / w, deadlineAt, workOf.applyAsLong(item));
         work.merge(priority, e.work, Long::sum);
+        flow.work += e.work;
         flow.lastFinish = e.finish;
         flow.entries.addLast(e);
         flow.live++;
@@ -257,6 +260,39 @@ public final class FairQueue<T> {
         return ahead;
     }
 
+    /**
+     * The work dispatched before an entry of {@code flow} enqueued now (SCH-4 predictions, ADR 0029): all of the flow's
+     * own waiting work, and from every other waiting flow the entries whose tags fall below the new entry's, counted
+     * along that flow's tag spacing (1 / its weight) at the average work of its waiting entries.
+     *
+     * @param stayBacklogged whether a flow waiting now keeps waiting: then its later arrivals, which take tags below the
+     *     new entry's too, are counted beyond what waits now (the weighted-fair-queuing bound, what saturation looks
+     *     like); otherwise a flow contributes at most what it has waiting now (a lower bound)
+     * @return the summed work; O(log n + waiting flows whose head tag is below the new entry's)
+     */
+    public long workAhead(FlowKey key, boolean stayBacklogged) {
+        Flow<T> own = flows.get(key);
+        boolean waiting = own != null && own.live > 0;
+        double finish = (waiting ? Math.max(virtualTime, own.lastFinish) : virtualTime) + 1.0 / weights.applyAsDouble(key);
+        long ahead = waiting ? own.work : 0;
+        // Heads in tag order: the flows past the new entry's tag contribute nothing, and neither do those after them.
+        for (Entry<T> head : heads) {
+            if (head.finish >= finish) {
+                break;
+            }
+            if (head.flow.equals(key)) {
+                continue;
+            }
+            Flow<T> flow = flows.get(head.flow);
+            double n = Math.floor((finish - head.finish) * weights.applyAsDouble(head.flow)) + 1;
+            if (!stayBacklogged) {
+                n = Math.min(n, flow.live);
+            }
+            ahead += (long) Math.ceil(n * flow.work / flow.live);
+        }
+        return ahead;
+    }
+
     private long countAheadInFlow(Flow<T> flow, Entry<T> e) {
         if (flow.entries.peekLast() == e) {
             return flow.live - 1L; // the common case: asked right after enqueue
@@ -279,6 +315,7 @@ public final class FairQueue<T> {
         size--;
         byArrival.get(e.flow.priority()).remove(e.seq);
         work.merge(e.flow.priority(), -e.work, Long::sum);
+        flow.work -= e.work;
     }
 
     private void advanceHead(Flow<T> flow) {

@@ -186,10 +186,12 @@ public final class PlacementPlanner {
                             + spec.deadlineMs(),
                     false, "deadline_ms", pool.engine().wire(), pool.id(), null, null, AdmissionStage.DEADLINE, null, null));
         }
-        if (p.completionMs() > spec.deadlineMs()) {
-            long fitsAt = p.completionMs() - spec.deadlineMs();
+        // On the lower bound (the work waiting now, ADR 0029): the forecast of later arrivals tells the client when it
+        // will probably start, but must not refuse a task that fits if those arrivals do not come.
+        if (p.waitingOnlyCompletionMs() > spec.deadlineMs()) {
+            long fitsAt = p.waitingOnlyCompletionMs() - spec.deadlineMs();
             throw new SluiceException(SluiceError.of(ErrorCode.DEADLINE_UNMET,
-                            "predicted completion in ~" + p.completionMs() + " ms (start in ~" + p.startMs() + " ms) misses deadline_ms "
+                            "predicted completion in ~" + p.waitingOnlyCompletionMs() + " ms, behind the work waiting now, misses deadline_ms "
                                     + spec.deadlineMs())
                     .withEngine(pool.engine().wire(), pool.id())
                     .withRetryAfter(fitsAt)

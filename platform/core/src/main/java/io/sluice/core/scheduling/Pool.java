@@ -131,10 +131,10 @@ public final class Pool {
     }
 
     /**
-     * Predicts start and completion of {@code spec} arriving now (SCH-4, ADR 0015): the tokens still to decode
-     * ahead of it — what runs, what waits in its own priority, and the other priority's share that fair queuing
-     * dispatches meanwhile — at the measured rate over the ready slots, then corrected by the measured error of
-     * earlier predictions. Reads only sums the queue and the pool keep.
+     * Predicts start and completion of {@code spec} arriving now (SCH-4, ADR 0015, ADR 0029): the tokens still to
+     * decode ahead of it — what runs, and what fair queuing dispatches before it from every waiting flow
+     * ({@link FairQueue#workAhead}) — at the measured rate over the ready slots, then corrected by the measured error of
+     * earlier predictions.
      */
     public synchronized Prediction predict(io.sluice.core.task.TaskSpec spec) {
         int ready = readySlots();
@@ -144,20 +144,20 @@ public final class Pool {
         if (msPerToken <= 0 || ready == 0) {
             long start = estimator.predictStartMs(queue.size(), ready, free);
             long taskMs = (long) estimator.taskMs();
-            return new Prediction(start, start + taskMs, taskMs, start, false);
+            return new Prediction(start, start + taskMs, taskMs, start, false, start + taskMs);
         }
         Priority mine = spec.priority();
-        Priority other = mine == Priority.INTERACTIVE ? Priority.BATCH : Priority.INTERACTIVE;
-        long mineQueued = queue.work(mine);
-        double ratio = queue.weightOf(new FairQueue.FlowKey(spec.tenantId(), other))
-                / queue.weightOf(new FairQueue.FlowKey(spec.tenantId(), mine));
-        // While the work ahead in its own priority (and its own) is served, the other priority gets its weight share.
-        long otherAhead = Math.min(queue.work(other), (long) Math.ceil(ratio * (mineQueued + own)));
+        // The work fair queuing dispatches before this task if the flows waiting now stay backlogged (ADR 0029).
+        FairQueue.FlowKey flow = new FairQueue.FlowKey(spec.tenantId(), mine);
         long runningLeft = runningLeft();
-        long uncorrected = queue.size() < free ? 0 : (long) Math.ceil((runningLeft + mineQueued + otherAhead) * msPerToken / ready);
+        boolean waits = queue.size() >= free;
+        long uncorrected = waits ? (long) Math.ceil((runningLeft + queue.workAhead(flow, true)) * msPerToken / ready) : 0;
         long start = (long) Math.ceil(uncorrected * estimator.waitCorrection(mine));
         long idle = (long) Math.ceil(own * msPerToken);
-        return new Prediction(start, start + idle, idle, uncorrected, estimator.samples() >= MEASURED_SAMPLES);
+        // Refusals rely on what already waits: a forecast of later arrivals must not refuse work that may well fit.
+        long waitingOnlyStart = waits ? (long) Math.ceil((runningLeft + queue.workAhead(flow, false)) * msPerToken / ready) : 0;
+        return new Prediction(start, start + idle, idle, uncorrected, estimator.samples() >= MEASURED_SAMPLES,
+                waitingOnlyStart + idle);
     }
 
     // --- under the pool lock ---

@@ -118,4 +118,33 @@ class FairQueueTest {
         var a = q.enqueue("a", Priority.BATCH, "a10");
         assertThat(q.positionOf(a)).isEqualTo(11L);
     }
+
+    @Test
+    @DisplayName("SCH-4 workAhead is the work fair queuing dispatches before a new entry while the flows waiting now stay backlogged")
+    void workAheadWhileBacklogged() {
+        FairQueue<Integer> q = new FairQueue<>(k -> weight(k, Map.of()), item -> item);
+        FairQueue.FlowKey interactive = new FairQueue.FlowKey("a", Priority.INTERACTIVE);
+        FairQueue.FlowKey batch = new FairQueue.FlowKey("b", Priority.BATCH);
+        for (int i = 0; i < 12; i++) {
+            q.enqueue("a", Priority.INTERACTIVE, 16);
+            q.enqueue("b", Priority.BATCH, 16);
+        }
+        for (int i = 0; i < 5; i++) {
+            FairQueue.Entry<Integer> e = q.poll().orElseThrow();
+            q.enqueue(e.flow().tenant(), e.flow().priority(), e.item());
+        }
+        for (FairQueue.FlowKey key : List.of(interactive, batch)) {
+            long predicted = q.workAhead(key, true);
+            long waitingNow = q.workAhead(key, false);
+            FairQueue.Entry<Integer> mine = q.enqueue(key.tenant(), key.priority(), 16);
+            long before = 0;
+            // Closed loop: every dispatched task comes back, so both flows stay backlogged.
+            for (FairQueue.Entry<Integer> e = q.poll().orElseThrow(); e != mine; e = q.poll().orElseThrow()) {
+                before += e.item();
+                q.enqueue(e.flow().tenant(), e.flow().priority(), e.item());
+            }
+            assertThat(predicted).as("work ahead of a new %s entry", key.priority()).isCloseTo(before, within(16L));
+            assertThat(waitingNow).as("counting only what waits now is a lower bound").isLessThanOrEqualTo(predicted);
+        }
+    }
 }
