@@ -200,15 +200,25 @@ export class SlotSource extends InputSource {
   }
 }
 
+// Scratch buffers reused by every call: the string is decoded from here, so reading a member
+// allocates only the string itself (each allocation is also work for the end-of-call collection).
+let scratch = new ArrayBuffer(256);
+let keyScratch = new ArrayBuffer(64);
+
+function room(buf: ArrayBuffer, n: i32): ArrayBuffer {
+  return buf.byteLength >= n ? buf : new ArrayBuffer(max(n, buf.byteLength << 1));
+}
+
 /** The string a slot points to, or null when absent. */
 export function readString(ref: u64): string | null {
   const at = <u32>ref;
   if (at == ABSENT) return null;
   const n = <i32>(ref >>> 32);
   if (n == 0) return "";
-  const buf = new ArrayBuffer(n);
+  const buf = room(scratch, n);
+  scratch = buf;
   copyInput(changetype<usize>(buf), <u64>at, n);
-  return String.UTF8.decode(buf);
+  return String.UTF8.decodeUnsafe(changetype<usize>(buf), <usize>n);
 }
 
 /** Copies `n` input bytes from `from` to guest address `to`, eight per kernel call. */
@@ -247,9 +257,11 @@ export function readEntry(ref: u64, key: string): string | null {
   const at = <u32>ref;
   if (at == ABSENT) return null;
   const n = <u32>(ref >>> 32);
-  const want = String.UTF8.encode(key);
-  const wantLength = want.byteLength;
+  const wantLength = String.UTF8.byteLength(key);
+  const want = room(keyScratch, wantLength);
+  keyScratch = want;
   const p = changetype<usize>(want);
+  String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, p);
   for (let i: u32 = 0; i < n; i++) {
     const e = <u64>at + (<u64>i << 4);
     const k = input_load_u64(e);
