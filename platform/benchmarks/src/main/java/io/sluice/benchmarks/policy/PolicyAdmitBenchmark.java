@@ -28,10 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * PERF-2: cost of one {@code admit} of the model-allowlist example, side by side:
  *
  * <ul>
- *   <li>{@code aotHost} is the example built with the SDK for ABI 1.1 (slot layout, lazy reads);
+ *   <li>{@code aotHostAbi11} is the example built with the SDK for ABI 1.1 (slot layout, lazy reads);
  *       {@code aotHostAbi10} the same policy built for ABI 1.0 (the {@code model-allowlist-abi10} test
  *       plugin: JSON input, the SDK's JSON reader), side by side in one run;
- *   <li>{@code aotHost} / {@code interpretedHost}: the full {@link PolicyHost#admit} path (typed input to
+ *   <li>{@code aotHostAbi11} / {@code interpretedHost}: the full {@link PolicyHost#admit} path (typed input to
  *       JSON, hand-off to a policy worker, Extism call, output checks, outcome), compiled vs interpreted;
  *   <li>{@code aotDirect} / {@code interpretedDirect}: the same minus the worker hand-off (calling thread);
  *   <li>{@code plainJava}: the same policy as plain Java, JSON in and out, no sandbox;
@@ -113,8 +113,12 @@ public class PolicyAdmitBenchmark {
         interpretedHost.close();
     }
 
+    /**
+     * The example as shipped (ABI 1.1). Named for its ABI so that result files of this benchmark never mix with
+     * those of {@code aotHost}, which measured the same example built for ABI 1.0 until ADR 0028.
+     */
     @Benchmark
-    public AdmitOutcome aotHost() {
+    public AdmitOutcome aotHostAbi11() {
         return aotHost.admit("bench", aotModule, input);
     }
 
