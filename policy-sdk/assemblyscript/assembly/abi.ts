@@ -1,12 +1,13 @@
 // Typed mirror of Sluice policy ABI v1 (policy-sdk/ABI.md). Field names are the JSON names on
 // purpose: a plugin author reading ABI.md and this file sees the same words.
 //
-// Parsing rules that the ABI relies on (codec.ts, tested by the host's conformance test):
-// - unknown input fields are skipped, so a v1.x guest keeps working when a newer host adds
-//   optional fields;
+// Reading rules that the ABI relies on (source.ts, tested by the host's conformance test):
+// - unknown input fields (JSON members, or slots past the ones this SDK knows) are skipped, so a
+//   v1.x guest keeps working when a newer host adds optional fields;
 // - an absent field keeps the default below, so optional inputs (`prompt`) need no special code.
 
-import { JsonReader, ObjectView } from "./json";
+import { JsonReader } from "./json";
+import { CandidateSlot, InputSource, JsonSource, Slot, SlotSource, jsonSource, readString, readStringMap } from "./source";
 
 /** A nullable integer of the ABI: AssemblyScript has no nullable primitives. */
 export class Box<T> {
@@ -14,7 +15,10 @@ export class Box<T> {
 }
 
 /** ABI version this SDK writes into `describe`. */
-export const ABI_VERSION = "1.0";
+export const ABI_VERSION = "1.1";
+
+/** The ABI version of plugins that read their input as JSON (onAdmitJson, onRouteJson). */
+export const ABI_VERSION_JSON = "1.0";
 
 /** Values of `request.priority` and of `modifications.priority`. */
 export namespace Priority {
@@ -45,7 +49,7 @@ export namespace Verdict {
 export const MAX_REASON_CHARS: i32 = 512;
 
 // Input classes read their members from the input on first access and keep what they read
-// (ObjectView); a member a plugin never touches costs nothing. Assigning a member overrides it,
+// (an InputSource: the slot layout of ABI 1.1, or the JSON document of 1.0); a member a plugin never touches costs nothing. Assigning a member overrides it,
 // so plugins and tests can also build inputs by hand: `new Request()` starts from the defaults.
 
 /**
@@ -53,11 +57,11 @@ export const MAX_REASON_CHARS: i32 = 512;
  * and which of its members have been read or assigned.
  */
 class InputObject {
-  protected src: ObjectView | null = null;
+  protected src: InputSource | null = null;
   protected loaded: u32 = 0;
 
   /** The source to read member `bit` from, once; null when already read or assigned. */
-  protected want(bit: u32): ObjectView | null {
+  protected want(bit: u32): InputSource | null {
     if ((this.loaded & bit) != 0) return null;
     this.loaded |= bit;
     return this.src;
@@ -69,7 +73,7 @@ export class Tenant extends InputObject {
   private _tier: string = "";
   private _labels: Map<string, string> | null = null;
 
-  static from(src: ObjectView | null): Tenant {
+  static from(src: InputSource | null): Tenant {
     const t = new Tenant();
     t.src = src;
     return t;
@@ -77,7 +81,7 @@ export class Tenant extends InputObject {
 
   get id(): string {
     const v = this.want(1);
-    if (v !== null) this._id = v.string("id", "");
+    if (v !== null) this._id = v.string("id", Slot.TENANT_ID, "");
     return this._id;
   }
   set id(value: string) {
@@ -87,7 +91,7 @@ export class Tenant extends InputObject {
 
   get tier(): string {
     const v = this.want(2);
-    if (v !== null) this._tier = v.string("tier", "");
+    if (v !== null) this._tier = v.string("tier", Slot.TENANT_TIER, "");
     return this._tier;
   }
   set tier(value: string) {
@@ -99,7 +103,7 @@ export class Tenant extends InputObject {
     let m = this._labels;
     if (m === null) {
       const v = this.src;
-      m = v === null ? new Map<string, string>() : v.stringMap("labels");
+      m = v === null ? new Map<string, string>() : v.stringMap("labels", Slot.TENANT_LABELS);
       this._labels = m;
     }
     return m!;
@@ -110,14 +114,14 @@ export class Tenant extends InputObject {
 
   /** The label value, or `fallback` when the tenant has no such label. Reads only that label. */
   label(key: string, fallback: string = ""): string {
-    return labelOf(this.src, this._labels, key, fallback);
+    return labelOf(this.src, Slot.TENANT_LABELS, this._labels, key, fallback);
   }
 }
 
-function labelOf(src: ObjectView | null, map: Map<string, string> | null, key: string, fallback: string): string {
+function labelOf(src: InputSource | null, slot: i32, map: Map<string, string> | null, key: string, fallback: string): string {
   if (map !== null) return map.has(key) ? map.get(key) : fallback;
   if (src === null) return fallback;
-  const v = src.entry("labels", key);
+  const v = src.entry("labels", slot, key);
   return v === null ? fallback : v;
 }
 
@@ -135,7 +139,7 @@ export class Request extends InputObject {
   private _prompt_chars: i64 = 0;
   private _prompt: string | null = null;
 
-  static from(src: ObjectView | null): Request {
+  static from(src: InputSource | null): Request {
     const r = new Request();
     r.src = src;
     return r;
@@ -143,7 +147,7 @@ export class Request extends InputObject {
 
   get task_id(): string {
     const v = this.want(1);
-    if (v !== null) this._task_id = v.string("task_id", "");
+    if (v !== null) this._task_id = v.string("task_id", Slot.TASK_ID, "");
     return this._task_id;
   }
   set task_id(value: string) {
@@ -153,7 +157,7 @@ export class Request extends InputObject {
 
   get session_id(): string {
     const v = this.want(2);
-    if (v !== null) this._session_id = v.string("session_id", "");
+    if (v !== null) this._session_id = v.string("session_id", Slot.SESSION_ID, "");
     return this._session_id;
   }
   set session_id(value: string) {
@@ -164,7 +168,7 @@ export class Request extends InputObject {
   /** completion | embedding | rerank (treat unknown values as opaque). */
   get workload(): string {
     const v = this.want(4);
-    if (v !== null) this._workload = v.string("workload", "");
+    if (v !== null) this._workload = v.string("workload", Slot.WORKLOAD, "");
     return this._workload;
   }
   set workload(value: string) {
@@ -174,7 +178,7 @@ export class Request extends InputObject {
 
   get model_ref(): string {
     const v = this.want(8);
-    if (v !== null) this._model_ref = v.string("model_ref", "");
+    if (v !== null) this._model_ref = v.string("model_ref", Slot.MODEL_REF, "");
     return this._model_ref;
   }
   set model_ref(value: string) {
@@ -185,7 +189,7 @@ export class Request extends InputObject {
   /** llamacpp | vllm | tgi | triton, or null when any engine serving the model may run it. */
   get engine(): string | null {
     const v = this.want(16);
-    if (v !== null) this._engine = v.nullableString("engine");
+    if (v !== null) this._engine = v.nullableString("engine", Slot.ENGINE);
     return this._engine;
   }
   set engine(value: string | null) {
@@ -196,7 +200,7 @@ export class Request extends InputObject {
   /** Priority.INTERACTIVE or Priority.BATCH. */
   get priority(): string {
     const v = this.want(32);
-    if (v !== null) this._priority = v.string("priority", "");
+    if (v !== null) this._priority = v.string("priority", Slot.PRIORITY, "");
     return this._priority;
   }
   set priority(value: string) {
@@ -206,7 +210,7 @@ export class Request extends InputObject {
 
   get max_tokens(): i64 {
     const v = this.want(64);
-    if (v !== null) this._max_tokens = v.int("max_tokens", 0);
+    if (v !== null) this._max_tokens = v.int("max_tokens", Slot.MAX_TOKENS, 0);
     return this._max_tokens;
   }
   set max_tokens(value: i64) {
@@ -216,7 +220,7 @@ export class Request extends InputObject {
 
   get deadline_ms(): i64 {
     const v = this.want(128);
-    if (v !== null) this._deadline_ms = v.int("deadline_ms", 0);
+    if (v !== null) this._deadline_ms = v.int("deadline_ms", Slot.DEADLINE_MS, 0);
     return this._deadline_ms;
   }
   set deadline_ms(value: i64) {
@@ -226,7 +230,7 @@ export class Request extends InputObject {
 
   get ctx(): i64 {
     const v = this.want(256);
-    if (v !== null) this._ctx = v.int("ctx", 0);
+    if (v !== null) this._ctx = v.int("ctx", Slot.CTX, 0);
     return this._ctx;
   }
   set ctx(value: i64) {
@@ -238,7 +242,7 @@ export class Request extends InputObject {
     let m = this._labels;
     if (m === null) {
       const v = this.src;
-      m = v === null ? new Map<string, string>() : v.stringMap("labels");
+      m = v === null ? new Map<string, string>() : v.stringMap("labels", Slot.REQUEST_LABELS);
       this._labels = m;
     }
     return m!;
@@ -250,7 +254,7 @@ export class Request extends InputObject {
   /** Length of the prompt in Unicode code points; always present. */
   get prompt_chars(): i64 {
     const v = this.want(512);
-    if (v !== null) this._prompt_chars = v.int("prompt_chars", 0);
+    if (v !== null) this._prompt_chars = v.int("prompt_chars", Slot.PROMPT_CHARS, 0);
     return this._prompt_chars;
   }
   set prompt_chars(value: i64) {
@@ -261,7 +265,7 @@ export class Request extends InputObject {
   /** Present only when the plugin declared Need.PROMPT. */
   get prompt(): string | null {
     const v = this.want(1024);
-    if (v !== null) this._prompt = v.nullableString("prompt");
+    if (v !== null) this._prompt = v.nullableString("prompt", Slot.PROMPT);
     return this._prompt;
   }
   set prompt(value: string | null) {
@@ -271,7 +275,7 @@ export class Request extends InputObject {
 
   /** The label value, or `fallback` when the request has no such label. Reads only that label. */
   label(key: string, fallback: string = ""): string {
-    return labelOf(this.src, this._labels, key, fallback);
+    return labelOf(this.src, Slot.REQUEST_LABELS, this._labels, key, fallback);
   }
 }
 
@@ -283,7 +287,7 @@ export class Quota extends InputObject {
   private _tokens_per_minute_used: i64 = 0;
   private _tokens_per_minute: Box<i64> | null = null;
 
-  static from(src: ObjectView | null): Quota {
+  static from(src: InputSource | null): Quota {
     const q = new Quota();
     q.src = src;
     return q;
@@ -291,7 +295,7 @@ export class Quota extends InputObject {
 
   get running(): i64 {
     const v = this.want(1);
-    if (v !== null) this._running = v.int("running", 0);
+    if (v !== null) this._running = v.int("running", Slot.RUNNING, 0);
     return this._running;
   }
   set running(value: i64) {
@@ -301,7 +305,7 @@ export class Quota extends InputObject {
 
   get queued(): i64 {
     const v = this.want(2);
-    if (v !== null) this._queued = v.int("queued", 0);
+    if (v !== null) this._queued = v.int("queued", Slot.QUEUED, 0);
     return this._queued;
   }
   set queued(value: i64) {
@@ -311,7 +315,7 @@ export class Quota extends InputObject {
 
   get max_concurrent(): Box<i64> | null {
     const v = this.want(4);
-    if (v !== null) this._max_concurrent = boxedInt(v, "max_concurrent");
+    if (v !== null) this._max_concurrent = boxedInt(v, "max_concurrent", Slot.MAX_CONCURRENT);
     return this._max_concurrent;
   }
   set max_concurrent(value: Box<i64> | null) {
@@ -321,7 +325,7 @@ export class Quota extends InputObject {
 
   get max_queued(): Box<i64> | null {
     const v = this.want(8);
-    if (v !== null) this._max_queued = boxedInt(v, "max_queued");
+    if (v !== null) this._max_queued = boxedInt(v, "max_queued", Slot.MAX_QUEUED);
     return this._max_queued;
   }
   set max_queued(value: Box<i64> | null) {
@@ -331,7 +335,7 @@ export class Quota extends InputObject {
 
   get tokens_per_minute_used(): i64 {
     const v = this.want(16);
-    if (v !== null) this._tokens_per_minute_used = v.int("tokens_per_minute_used", 0);
+    if (v !== null) this._tokens_per_minute_used = v.int("tokens_per_minute_used", Slot.TOKENS_PER_MINUTE_USED, 0);
     return this._tokens_per_minute_used;
   }
   set tokens_per_minute_used(value: i64) {
@@ -341,7 +345,7 @@ export class Quota extends InputObject {
 
   get tokens_per_minute(): Box<i64> | null {
     const v = this.want(32);
-    if (v !== null) this._tokens_per_minute = boxedInt(v, "tokens_per_minute");
+    if (v !== null) this._tokens_per_minute = boxedInt(v, "tokens_per_minute", Slot.TOKENS_PER_MINUTE);
     return this._tokens_per_minute;
   }
   set tokens_per_minute(value: Box<i64> | null) {
@@ -368,10 +372,8 @@ export class Quota extends InputObject {
   }
 }
 
-function boxedInt(v: ObjectView, name: string): Box<i64> | null {
-  const r = v.seek(name);
-  if (r === null || r.isNull()) return null;
-  return new Box<i64>(r.int());
+function boxedInt(v: InputSource, name: string, slot: i32): Box<i64> | null {
+  return v.hasInt(name, slot) ? new Box<i64>(v.int(name, slot, 0)) : null;
 }
 
 export class QueueState {
@@ -382,7 +384,7 @@ export class ModelState extends InputObject {
   private _id: string = "";
   private _state: string = "";
 
-  static from(src: ObjectView | null): ModelState {
+  static from(src: InputSource | null): ModelState {
     const m = new ModelState();
     m.src = src;
     return m;
@@ -390,7 +392,7 @@ export class ModelState extends InputObject {
 
   get id(): string {
     const v = this.want(1);
-    if (v !== null) this._id = v.string("id", "");
+    if (v !== null) this._id = v.string("id", Slot.MODEL_ID, "");
     return this._id;
   }
   set id(value: string) {
@@ -401,7 +403,7 @@ export class ModelState extends InputObject {
   /** Draft | Active | Canary | Deprecated | Retired. */
   get state(): string {
     const v = this.want(2);
-    if (v !== null) this._state = v.string("state", "");
+    if (v !== null) this._state = v.string("state", Slot.MODEL_STATE, "");
     return this._state;
   }
   set state(value: string) {
@@ -416,7 +418,7 @@ export class Snapshot extends InputObject {
   private _queues: Map<string, QueueState> | null = null;
   private _model: ModelState | null = null;
 
-  static from(src: ObjectView | null): Snapshot {
+  static from(src: InputSource | null): Snapshot {
     const s = new Snapshot();
     s.src = src;
     return s;
@@ -425,7 +427,7 @@ export class Snapshot extends InputObject {
   /** Host time in milliseconds since the Unix epoch (UTC). The only clock a plugin may use. */
   get time_ms(): i64 {
     const v = this.want(1);
-    if (v !== null) this._time_ms = v.int("time_ms", 0);
+    if (v !== null) this._time_ms = v.int("time_ms", Slot.TIME_MS, 0);
     return this._time_ms;
   }
   set time_ms(value: i64) {
@@ -452,16 +454,13 @@ export class Snapshot extends InputObject {
     if (m === null) {
       m = new Map<string, QueueState>();
       const v = this.src;
-      let pools: ObjectView | null = null;
-      if (v !== null) pools = v.object("queues");
-      if (pools !== null) {
-        const n = pools.size();
-        for (let i = 0; i < n; i++) {
-          const pool = pools.memberAt(i);
+      if (v !== null) {
+        const depths = v.depths();
+        const pools = depths.keys();
+        for (let i = 0; i < pools.length; i++) {
           const q = new QueueState();
-          const r = pools.reader;
-          if (!r.isNull()) q.depth = new ObjectView(r, r.pos).int("depth", 0);
-          m.set(pool, q);
+          q.depth = depths.get(pools[i]);
+          m.set(pools[i], q);
         }
       }
       this._queues = m;
@@ -488,16 +487,26 @@ export class Snapshot extends InputObject {
 
 /** Input of the `admit` hook. */
 export class AdmitRequest {
-  protected src: ObjectView | null = null;
+  protected src: InputSource | null = null;
   private _abi_version: string | null = null;
   private _tenant: Tenant | null = null;
   private _request: Request | null = null;
   private _snapshot: Snapshot | null = null;
 
-  /** Reads an admit input from its JSON bytes (what onAdmit does with the call's input). */
+  /**
+   * Reads an admit input from its ABI 1.0 JSON bytes (what onAdmitJson does with the call's input;
+   * also handy in plugin tests).
+   */
   static parse(bytes: ArrayBuffer): AdmitRequest {
     const a = new AdmitRequest();
-    a.src = new ObjectView(new JsonReader(bytes), changetype<usize>(bytes));
+    a.src = jsonSource(bytes);
+    return a;
+  }
+
+  /** The call's input in the ABI 1.1 slot layout (what onAdmit reads); members load on first use. */
+  static read(): AdmitRequest {
+    const a = new AdmitRequest();
+    a.src = new SlotSource();
     return a;
   }
 
@@ -505,7 +514,7 @@ export class AdmitRequest {
     let s = this._abi_version;
     if (s === null) {
       const v = this.src;
-      s = v === null ? "" : v.string("abi_version", "");
+      s = v === null ? "" : v.string("abi_version", Slot.ABI_VERSION, "");
       this._abi_version = s;
     }
     return s!;
@@ -625,9 +634,17 @@ export class Candidate {
 export class RouteRequest extends AdmitRequest {
   private _candidates: Candidate[] | null = null;
 
+  /** Reads a route input from its ABI 1.0 JSON bytes (onRouteJson). */
   static parse(bytes: ArrayBuffer): RouteRequest {
     const a = new RouteRequest();
-    a.src = new ObjectView(new JsonReader(bytes), changetype<usize>(bytes));
+    a.src = jsonSource(bytes);
+    return a;
+  }
+
+  /** The call's input in the ABI 1.1 slot layout (what onRoute reads). */
+  static read(): RouteRequest {
+    const a = new RouteRequest();
+    a.src = new SlotSource();
     return a;
   }
 
@@ -636,8 +653,10 @@ export class RouteRequest extends AdmitRequest {
     if (c === null) {
       c = new Array<Candidate>();
       const v = this.src;
-      if (v !== null) {
-        const r = v.seek("candidates");
+      if (v instanceof SlotSource) {
+        readSlotCandidates(changetype<SlotSource>(v), c);
+      } else if (v instanceof JsonSource) {
+        const r = changetype<JsonSource>(v).view.seek("candidates");
         if (r !== null && !r.isNull()) readCandidates(r, c);
       }
       this._candidates = c;
@@ -646,6 +665,22 @@ export class RouteRequest extends AdmitRequest {
   }
   set candidates(value: Candidate[]) {
     this._candidates = value;
+  }
+}
+
+function readSlotCandidates(v: SlotSource, out: Candidate[]): void {
+  const n = v.candidateCount();
+  for (let i = 0; i < n; i++) {
+    const c = new Candidate();
+    const id = readString(v.candidateSlot(i, CandidateSlot.REPLICA_ID));
+    if (id !== null) c.replica_id = id;
+    const pool = readString(v.candidateSlot(i, CandidateSlot.POOL_ID));
+    if (pool !== null) c.pool_id = pool;
+    const engine = readString(v.candidateSlot(i, CandidateSlot.ENGINE));
+    if (engine !== null) c.engine = engine;
+    c.free_slots = <i64>v.candidateSlot(i, CandidateSlot.FREE_SLOTS);
+    c.labels = readStringMap(v.candidateSlot(i, CandidateSlot.LABELS));
+    out.push(c);
   }
 }
 

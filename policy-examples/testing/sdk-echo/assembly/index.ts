@@ -2,8 +2,13 @@
 // JSON written by the SDK's writer. The host's SDK conformance test compares the echo with the
 // input it sent, so both halves of the SDK's JSON are checked against Jackson on the host side.
 // Its output is not a decision: tests read it raw, never through a binding.
+//
+// `admit` and `route` read the ABI 1.0 JSON document (the SDK's JSON reader); `admit_slots` and
+// `route_slots` read the same members from the ABI 1.1 slot layout, so one plugin checks both
+// readers against the same expectations. It declares 1.0: the host sends JSON to `admit`.
 import { Host } from "@extism/as-pdk";
 import {
+  ABI_VERSION_JSON,
   AdmitRequest,
   Box,
   Candidate,
@@ -15,19 +20,41 @@ import {
 } from "@sluice/policy-sdk";
 
 export function describe(): i32 {
-  return onDescribe("sdk-echo", "1.0.0", [Hook.ADMIT, Hook.ROUTE]);
+  return onDescribe("sdk-echo", "1.0.0", [Hook.ADMIT, Hook.ROUTE], [], ABI_VERSION_JSON);
 }
 
+/** Whether this call reads the slot layout (the *_slots exports) rather than JSON. */
+let slots = false;
+
 export function admit(): i32 {
+  slots = false;
+  return echoAdmit(AdmitRequest.parse(readInputBytes()));
+}
+
+export function admit_slots(): i32 {
+  slots = true;
+  return echoAdmit(AdmitRequest.read());
+}
+
+function echoAdmit(input: AdmitRequest): i32 {
   const w = new JsonWriter();
   w.beginObject();
-  writeAdmit(w, AdmitRequest.parse(readInputBytes()));
+  writeAdmit(w, input);
   w.endObject();
   return finish(w);
 }
 
 export function route(): i32 {
-  const input = RouteRequest.parse(readInputBytes());
+  slots = false;
+  return echoRoute(RouteRequest.parse(readInputBytes()));
+}
+
+export function route_slots(): i32 {
+  slots = true;
+  return echoRoute(RouteRequest.read());
+}
+
+function echoRoute(input: RouteRequest): i32 {
   const w = new JsonWriter();
   w.beginObject();
   writeAdmit(w, input);
@@ -107,7 +134,8 @@ function writeAdmit(w: JsonWriter, a: AdmitRequest): void {
 
 /** A fresh view of the same input, so label() is answered from the bytes, not from the map. */
 function Request_label(a: AdmitRequest, key: string): string {
-  return AdmitRequest.parse(readInputBytes()).request.label(key, "(absent)");
+  const fresh = slots ? AdmitRequest.read() : AdmitRequest.parse(readInputBytes());
+  return fresh.request.label(key, "(absent)");
 }
 
 function writeCandidate(w: JsonWriter, c: Candidate): void {

@@ -74,7 +74,7 @@ class PolicyApiTest extends ApiTest {
                 .header("Location", containsString("/v1/policies/model-allowlist/versions/"))
                 .body("name", equalTo("model-allowlist"))
                 .body("digest", equalTo(sha256(wasm)))
-                .body("abi_version", equalTo("1.0"))
+                .body("abi_version", equalTo("1.1"))
                 .body("hooks", equalTo(List.of("admit")))
                 .body("size_bytes", equalTo(wasm.length));
         upload(tenant, "model-allowlist", wasm).statusCode(200).body("digest", equalTo(sha256(wasm)));

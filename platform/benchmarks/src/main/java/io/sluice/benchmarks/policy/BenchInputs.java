@@ -60,4 +60,9 @@ public final class BenchInputs {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A map of strings as a JSON object (for hand-built prototype inputs). */
+    static String jsonObject(Map<String, String> labels) {
+        return new tools.jackson.databind.json.JsonMapper().writeValueAsString(labels);
+    }
 }

@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * PERF-2: the host's own work around one {@code admit} call:
  *
  * <ul>
- *   <li>{@code encode}: typed input to ABI JSON bytes with its facts ({@link StepwiseCall#encodeAdmit});
+ *   <li>{@code encode}: typed input to ABI 1.0 JSON bytes with its facts ({@link StepwiseCall#encodeAdmit});
+ *   <li>{@code encodeSlots}: the same input in the ABI 1.1 slot layout ({@link StepwiseCall#encodeAdmitSlots});
  *   <li>{@code check*}: checking the guest's output (the streaming checks behind {@link StepwiseCall#checkAdmit});
  *       {@code Allow} is the model-allowlist example's real output for the benchmark input, {@code Modify} a
  *       modify that uses every member;
@@ -61,7 +62,7 @@ public class HostStepsBenchmark {
         direct = StepwiseCall.of(module, limits);
         input = BenchInputs.admit("bench");
         encoded = StepwiseCall.encodeAdmit(input, false);
-        allowOutput = direct.callAdmit(encoded);
+        allowOutput = direct.callAdmit(direct.encode(input));
         modifyOutput = ("{\"decision\":\"modify\",\"reason\":\"capped for tier gold\",\"modifications\":"
                 + "{\"max_tokens\":128,\"priority\":\"batch\",\"deadline_ms\":30000,\"labels\":{\"capped\":\"true\"}}}")
                 .getBytes(StandardCharsets.UTF_8);
@@ -78,6 +79,11 @@ public class HostStepsBenchmark {
     @Benchmark
     public EncodedInput encode() {
         return StepwiseCall.encodeAdmit(input, false);
+    }
+
+    @Benchmark
+    public EncodedInput encodeSlots() {
+        return StepwiseCall.encodeAdmitSlots(input, false);
     }
 
     @Benchmark

@@ -28,11 +28,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * PERF-2: cost of one {@code admit} of the model-allowlist example, side by side:
  *
  * <ul>
- *   <li>{@code aotHost} / {@code interpretedHost}: the full {@link PolicyHost#admit} path (typed input to
+ *   <li>{@code aotHostAbi11} is the example built with the SDK for ABI 1.1 (slot layout, lazy reads);
+ *       {@code aotHostAbi10} the same policy built for ABI 1.0 (the {@code model-allowlist-abi10} test
+ *       plugin: JSON input, the SDK's JSON reader), side by side in one run;
+ *   <li>{@code aotHostAbi11} / {@code interpretedHost}: the full {@link PolicyHost#admit} path (typed input to
  *       JSON, hand-off to a policy worker, Extism call, output checks, outcome), compiled vs interpreted;
  *   <li>{@code aotDirect} / {@code interpretedDirect}: the same minus the worker hand-off (calling thread);
  *   <li>{@code plainJava}: the same policy as plain Java, JSON in and out, no sandbox;
- *   <li>{@code step*}: where the time of {@code aotDirect} goes (encode input, Extism call, output checks).
+ *   <li>{@code step*}: where the time of {@code aotDirect} goes (encode input, Extism call, output checks);
+ *       {@code *Abi10} the same for the 1.0 build, and {@code stepExtismCallAbi10DeclaredReads} the ADR 0028
+ *       prototype of "declared reads": the 1.0 guest given a JSON document pruned to the three members it
+ *       reads, as if the host encoded only declared members.
  * </ul>
  *
  * Sample mode reports percentiles. The call limit is raised to 1 s so the interpreter is measured, not
@@ -60,6 +66,10 @@ public class PolicyAdmitBenchmark {
     private StepwiseCall floorReadInput;
     private PolicyModule floorConstantModule;
     private PolicyModule sdkFloorModule;
+    private PolicyModule abi10Module;
+    private StepwiseCall abi10Direct;
+    private EncodedInput encodedSlots;
+    private EncodedInput declaredReadsJson;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -77,10 +87,20 @@ public class PolicyAdmitBenchmark {
         floorConstant = StepwiseCall.of(floorConstantModule, limits);
         sdkFloorModule = aotHost.compile(BenchInputs.plugin("/policies/testing/sdk-floor.wasm"));
         floorReadInput = StepwiseCall.of(aotHost.compile(BenchInputs.plugin("/policies/testing/floor-read-input.wasm")), limits);
+        abi10Module = aotHost.compile(BenchInputs.plugin("/policies/testing/model-allowlist-abi10.wasm"));
+        abi10Direct = StepwiseCall.of(abi10Module, limits);
         input = BenchInputs.admit("bench");
         encoded = StepwiseCall.encodeAdmit(input, false);
-        aotOutput = aotDirect.callAdmit(encoded);
-        if (!"allow".equals(aotDirect.checkAdmit(aotOutput, encoded))
+        encodedSlots = aotDirect.encode(input);
+        declaredReadsJson = encoded.withBytes(("{\"tenant\":{\"id\":\"" + input.tenant().id() + "\",\"labels\":"
+                + BenchInputs.jsonObject(input.tenant().labels()) + "},\"request\":{\"model_ref\":\""
+                + input.request().modelRef() + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        aotOutput = aotDirect.callAdmit(encodedSlots);
+        if (!java.util.Arrays.equals(aotOutput, abi10Direct.callAdmit(encoded))
+                || !java.util.Arrays.equals(aotOutput, abi10Direct.callAdmit(declaredReadsJson))) {
+            throw new IllegalStateException("the 1.1 and 1.0 builds answer differently: " + new String(aotOutput));
+        }
+        if (!"allow".equals(aotDirect.checkAdmit(aotOutput, encodedSlots))
                 || !"allow".equals(PlainJavaAllowlist.decision(PlainJavaAllowlist.admit(encoded.json())))) {
             throw new IllegalStateException("the policies disagree or do not allow the benchmark input");
         }
@@ -93,12 +113,21 @@ public class PolicyAdmitBenchmark {
         interpretedHost.close();
     }
 
+    /**
+     * The example as shipped (ABI 1.1). Named for its ABI so that result files of this benchmark never mix with
+     * those of {@code aotHost}, which measured the same example built for ABI 1.0 until ADR 0028.
+     */
     @Benchmark
-    public AdmitOutcome aotHost() {
+    public AdmitOutcome aotHostAbi11() {
         return aotHost.admit("bench", aotModule, input);
     }
 
     /** The same call handed to a policy worker thread and back (the host's other mode). */
+    @Benchmark
+    public AdmitOutcome aotHostAbi10() {
+        return aotHost.admit("bench", abi10Module, input);
+    }
+
     @Benchmark
     public AdmitOutcome aotHostWorkers() {
         return aotHostWorkers.admit("bench", aotWorkersModule, input);
@@ -111,7 +140,7 @@ public class PolicyAdmitBenchmark {
 
     @Benchmark
     public String aotDirect() {
-        EncodedInput in = StepwiseCall.encodeAdmit(input, false);
+        EncodedInput in = aotDirect.encode(input);
         return aotDirect.checkAdmit(aotDirect.callAdmit(in), in);
     }
 
@@ -156,16 +185,32 @@ public class PolicyAdmitBenchmark {
 
     @Benchmark
     public EncodedInput stepEncodeInput() {
+        return aotDirect.encode(input);
+    }
+
+    @Benchmark
+    public EncodedInput stepEncodeInputAbi10() {
         return StepwiseCall.encodeAdmit(input, false);
     }
 
     @Benchmark
     public byte[] stepExtismCall() {
-        return aotDirect.callAdmit(encoded);
+        return aotDirect.callAdmit(encodedSlots);
+    }
+
+    @Benchmark
+    public byte[] stepExtismCallAbi10() {
+        return abi10Direct.callAdmit(encoded);
+    }
+
+    /** Prototype of declared reads (ADR 0028): the 1.0 guest on a document of only the members it reads. */
+    @Benchmark
+    public byte[] stepExtismCallAbi10DeclaredReads() {
+        return abi10Direct.callAdmit(declaredReadsJson);
     }
 
     @Benchmark
     public String stepValidateOutput() {
-        return aotDirect.checkAdmit(aotOutput, encoded);
+        return aotDirect.checkAdmit(aotOutput, encodedSlots);
     }
 }

@@ -19,6 +19,7 @@ class HostilePluginContainmentTest {
                 Arguments.of("huge-output", PolicyErrorKind.INVALID_OUTPUT, "100000 bytes exceeds the limit of 65536"),
                 Arguments.of("trap", PolicyErrorKind.TRAP, "unreachable"),
                 Arguments.of("invalid-json", PolicyErrorKind.INVALID_OUTPUT, "not a valid UTF-8 JSON"),
+                Arguments.of("abi11-invalid-json", PolicyErrorKind.INVALID_OUTPUT, "not a valid UTF-8 JSON"),
                 Arguments.of("loosening-modify", PolicyErrorKind.INVALID_OUTPUT, "max_tokens 1000000 is above the requested 256"),
                 Arguments.of("proc-exit", PolicyErrorKind.TRAP, "proc_exit(3)"),
                 Arguments.of("stack-overflow", PolicyErrorKind.TRAP, "call stack exhausted"),

@@ -168,7 +168,7 @@ class SdkJsonConformanceTest {
     }
 
     /** What the echo must say: the ABI members of the input, with the label lookups it performs. */
-    private static ObjectNode expected(ObjectNode in) {
+    static ObjectNode expected(ObjectNode in) {
         ObjectNode e = NODES.objectNode();
         e.put("abi_version", in.path("abi_version").stringValue(""));
         JsonNode t = in.path("tenant");

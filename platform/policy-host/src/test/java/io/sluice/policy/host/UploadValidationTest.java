@@ -104,7 +104,7 @@ class UploadValidationTest {
         String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(wasm));
         assertThat(m.digest()).isEqualTo(sha256);
         assertThat(m.sizeBytes()).isEqualTo(wasm.length);
-        assertThat(m.descriptor().abiVersion()).isEqualTo("1.0");
+        assertThat(m.descriptor().abiVersion()).isEqualTo("1.1");
         assertThat(m.descriptor().name()).isEqualTo("model-allowlist");
         assertThat(m.descriptor().version()).matches("\\d+\\.\\d+\\.\\d+");
         assertThat(m.descriptor().hooks()).isEqualTo(Set.of(Hook.ADMIT));

@@ -32,7 +32,7 @@ class PolicyTestkitCliTest {
         Run r = cli("--wasm", wasm.toString(), "--fixtures", dir.resolve("max-tokens-by-tier/fixtures").toString());
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("module max-tokens-by-tier 1.0.0 (abi 1.0) sha256=")
+        assertThat(r.out()).contains("module max-tokens-by-tier 1.0.0 (abi 1.1) sha256=")
                 .contains("upload check with fixtures: ok")
                 .containsPattern("PASS  silver asks for 8000 and is capped at 1024 +modify +[0-9.]+ us  \"max_tokens 8000 capped at 1024 for tier silver\"")
                 .contains("fixtures: 4 passed, 0 failed");

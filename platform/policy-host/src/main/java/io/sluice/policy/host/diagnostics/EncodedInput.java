@@ -14,8 +14,19 @@ public final class EncodedInput {
         this.encoded = encoded;
     }
 
-    /** The ABI JSON bytes (UTF-8) the guest reads through {@code input_load_*}. */
+    /**
+     * The bytes the guest reads through {@code input_load_*}: ABI JSON (UTF-8) for a 1.0 module, the slot
+     * layout for a 1.1 module.
+     */
     public byte[] json() {
         return encoded.json();
+    }
+
+    /**
+     * The same facts with other input bytes: for prototypes that time a guest on a different document (for
+     * example one pruned to the members a plugin reads), never for tenant traffic.
+     */
+    public EncodedInput withBytes(byte[] bytes) {
+        return new EncodedInput(new AbiJson.EncodedInput(bytes.clone(), encoded.facts()));
     }
 }

@@ -4,6 +4,7 @@ import io.sluice.policy.host.AdmitInput;
 import io.sluice.policy.host.PolicyLimits;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.RouteInput;
+import io.sluice.policy.host.internal.abi.AbiBinary;
 import io.sluice.policy.host.internal.abi.AbiJson;
 import io.sluice.policy.host.internal.DirectCall;
 
@@ -33,9 +34,22 @@ public final class StepwiseCall {
         return new StepwiseCall(DirectCall.of(module, limits.memoryBytes(), limits.logBytesPerCall()));
     }
 
-    /** Step 1: the typed admit input to ABI JSON, the prompt included only if asked for. */
+    /** Step 1: the typed admit input to ABI 1.0 JSON, the prompt included only if asked for. */
     public static EncodedInput encodeAdmit(AdmitInput input, boolean includePrompt) {
         return new EncodedInput(AbiJson.encodeAdmit(input, includePrompt));
+    }
+
+    /**
+     * Step 1 as the host does it for this module: JSON for an ABI 1.0 module, the slot layout for 1.1
+     * (policy-sdk/ABI.md section 12), the prompt included only if the module needs it.
+     */
+    public EncodedInput encode(AdmitInput input) {
+        return new EncodedInput(direct.encodeFor(input));
+    }
+
+    /** Step 1 in the ABI 1.1 slot layout (policy-sdk/ABI.md section 12), whatever module reads it. */
+    public static EncodedInput encodeAdmitSlots(AdmitInput input, boolean includePrompt) {
+        return new EncodedInput(AbiBinary.encodeAdmit(input, includePrompt));
     }
 
     /** Step 1 for the route hook. */

@@ -3,6 +3,7 @@ package io.sluice.policy.host.internal;
 import io.sluice.policy.host.AdmitInput;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.internal.abi.AbiJson;
+import io.sluice.policy.host.internal.abi.GuestInputs;
 import io.sluice.policy.host.internal.abi.AbiSchemas;
 import io.sluice.policy.host.internal.abi.OutputValidator;
 import io.sluice.policy.host.internal.wasm.CompiledPolicy;
@@ -36,9 +37,31 @@ public final class DirectCall {
         return AbiJson.encodeAdmit(input, includePrompt);
     }
 
+    /** Step 1 for this module: the typed input in the layout its ABI version reads (JSON for 1.0). */
+    public AbiJson.EncodedInput encodeFor(AdmitInput input) {
+        return GuestInputs.admit(policy.descriptor(), input);
+    }
+
     /** Step 2: the Extism call (input copy, guest code, output copy); returns the output bytes. */
     public byte[] call(AbiJson.EncodedInput input) {
         GuestInstance.RawResult r = instance.call("admit", input.json(), input.facts().timeMs(), input.facts().randomSeed(), 64 * 1024);
+        if (r.returnedError() || r.output() == null) {
+            throw new IllegalStateException("guest failed: " + r.guestError());
+        }
+        return r.output();
+    }
+
+    /**
+     * The same for any export of the module (test plugins export more than the hooks). A trap ends as an
+     * {@link IllegalStateException} carrying the guest's error message; the instance is unusable afterwards.
+     */
+    public byte[] callExport(String export, AbiJson.EncodedInput input) {
+        GuestInstance.RawResult r;
+        try {
+            r = instance.call(export, input.json(), input.facts().timeMs(), input.facts().randomSeed(), 64 * 1024);
+        } catch (RuntimeException trap) {
+            throw new IllegalStateException("guest trapped: " + instance.guestErrorMessage(), trap);
+        }
         if (r.returnedError() || r.output() == null) {
             throw new IllegalStateException("guest failed: " + r.guestError());
         }

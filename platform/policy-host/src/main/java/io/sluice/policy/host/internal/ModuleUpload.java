@@ -11,7 +11,7 @@ import io.sluice.policy.host.PolicyValidationException.Reason;
 import io.sluice.policy.host.PolicyValidationException;
 import io.sluice.policy.host.internal.PolicyCalls.Caller;
 import io.sluice.policy.host.internal.abi.AbiJson.EncodedInput;
-import io.sluice.policy.host.internal.abi.AbiJson;
+import io.sluice.policy.host.internal.abi.GuestInputs;
 import io.sluice.policy.host.internal.abi.AbiSchemas;
 import io.sluice.policy.host.internal.abi.DescribeOutput;
 import io.sluice.policy.host.internal.abi.WarmUpInputs;
@@ -158,8 +158,8 @@ final class ModuleUpload {
      */
     private void warmUp(CompiledPolicy policy) {
         AdmitInput sample = WarmUpInputs.admit();
-        EncodedInput admit = AbiJson.encodeAdmit(sample, policy.descriptor().needsPrompt());
-        EncodedInput route = AbiJson.encodeRoute(WarmUpInputs.route(sample), policy.descriptor().needsPrompt());
+        EncodedInput admit = GuestInputs.admit(policy.descriptor(), sample);
+        EncodedInput route = GuestInputs.route(policy.descriptor(), WarmUpInputs.route(sample));
         for (int i = 0; i < limits.warmUpCalls(); i++) {
             if (policy.descriptor().implementsHook(Hook.ADMIT)
                     && calls.admitEncoded(CallExecutor.UPLOAD_TENANT, Caller.UPLOAD, policy, admit).isError()) {

@@ -16,6 +16,7 @@ import io.sluice.policy.host.internal.abi.AbiJson;
 import io.sluice.policy.host.internal.abi.AbiSchemas.Kind;
 import io.sluice.policy.host.internal.abi.AbiSchemas;
 import io.sluice.policy.host.internal.abi.FixtureJudge;
+import io.sluice.policy.host.internal.abi.GuestInputs;
 import io.sluice.policy.host.internal.abi.OutputValidator.AdmitParts;
 import io.sluice.policy.host.internal.abi.OutputValidator;
 import io.sluice.policy.host.internal.call.CallExecutor;
@@ -58,7 +59,7 @@ final class PolicyCalls {
         if (!policy.descriptor().implementsHook(Hook.ADMIT)) {
             return rejectedAdmit(policy, "module does not declare the admit hook");
         }
-        EncodedInput enc = AbiJson.encodeAdmit(input, policy.descriptor().needsPrompt());
+        EncodedInput enc = GuestInputs.admit(policy.descriptor(), input);
         return admitEncoded(tenantId, Caller.TENANT, policy, enc);
     }
 
@@ -76,7 +77,7 @@ final class PolicyCalls {
         if (!policy.descriptor().implementsHook(Hook.ROUTE)) {
             return rejectedRoute(policy, "module does not declare the route hook");
         }
-        EncodedInput enc = AbiJson.encodeRoute(input, policy.descriptor().needsPrompt());
+        EncodedInput enc = GuestInputs.route(policy.descriptor(), input);
         return routeEncoded(tenantId, Caller.TENANT, policy, enc);
     }
 
@@ -111,7 +112,7 @@ final class PolicyCalls {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("input does not match " + kind.file + ": " + String.join("; ", problems));
         }
-        return enc;
+        return GuestInputs.fromCheckedJson(policy.descriptor(), enc, tree, hook == Hook.ROUTE);
     }
 
     AdmitOutcome admitEncoded(String tenant, Caller caller, CompiledPolicy policy, EncodedInput enc) {

@@ -228,7 +228,7 @@ public final class AbiJson {
         w.ascii('}');
     }
 
-    private static RequestFacts facts(AdmitInput in, Set<String> candidateIds) {
+    static RequestFacts facts(AdmitInput in, Set<String> candidateIds) {
         AdmitInput.Request r = in.request();
         return new RequestFacts(
                 in.tenant().id(),

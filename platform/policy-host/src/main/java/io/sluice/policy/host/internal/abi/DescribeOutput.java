@@ -15,7 +15,7 @@ import tools.jackson.databind.JsonNode;
 /** Reads a module's {@code describe} output: the ABI version it was built for, its hooks and needs. */
 public final class DescribeOutput {
     static final int HOST_ABI_MAJOR = 1;
-    static final int HOST_ABI_MINOR = 0;
+    static final int HOST_ABI_MINOR = 1;
 
     private DescribeOutput() {}
 
