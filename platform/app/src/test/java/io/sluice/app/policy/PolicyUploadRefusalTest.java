@@ -98,7 +98,7 @@ class PolicyUploadRefusalTest extends ApiTest {
         limited.header("Retry-After", notNullValue())
                 .body("code", equalTo("QUOTA_EXCEEDED"))
                 .body("retriable", equalTo(true))
-                .body("message", containsString("policy upload quota of 10 per minute (burst 10) exceeded"));
+                .body("message", containsString("policy upload quota of 10 per minute (burst 10, all instances together) exceeded"));
         assertThat(Integer.parseInt(limited.extract().header("Retry-After"))).isBetween(1, 6);
         // Another tenant uploads meanwhile.
         upload("pol9-flood-neighbour", "model-allowlist", PolicyApiTest.module("examples/model-allowlist")).statusCode(201);
