@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.sluice.app.testing.ApiTest;
+import io.sluice.app.testing.Await;
 import io.sluice.app.testing.Sse;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,9 +170,14 @@ class SamplingApiTest extends ApiTest {
         assertThat(p3.get("quant")).isEqualTo("q8_0");
         assertThat(p3.get("sampler_profile_version")).isEqualTo("sp-1");
         // Pools declaring neither keep one set for equal builds (pool-a and pool-b serve dev-tiny on one engine build).
-        String a = asAdmin().get("/v1/pools/pool-a").then().extract().path("replica_set_id");
-        String b = asAdmin().get("/v1/pools/pool-b").then().extract().path("replica_set_id");
-        assertThat(a).isEqualTo(b).doesNotContain("-sp.").doesNotContain("-q.");
+        // Another class may have just drained and restored pool-b: wait until both have reported again.
+        Await.until(Duration.ofSeconds(30), () -> replicaSet("pool-a") != null && replicaSet("pool-b") != null,
+                "pool-a and pool-b report their replica set");
+        assertThat(replicaSet("pool-a")).isEqualTo(replicaSet("pool-b")).doesNotContain("-sp.").doesNotContain("-q.");
+    }
+
+    private static String replicaSet(String pool) {
+        return asAdmin().get("/v1/pools/" + pool).then().statusCode(200).extract().path("replica_set_id");
     }
 
     @Test
