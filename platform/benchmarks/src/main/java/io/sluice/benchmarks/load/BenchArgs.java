@@ -19,6 +19,8 @@ import java.util.Set;
  * @param phases measured phases of {@code admissions} (streams always run four, ABBA)
  * @param api which Sluice API the streams scenario drives: the task API, the OpenAI-compatible facade, or both side by
  *     side (then six phases: direct, tasks, facade, facade, tasks, direct)
+ * @param relay whether streams also runs the direct load through {@link StreamRelay}, a bare streaming proxy, to show
+ *     what any gateway costs on this machine next to what Sluice costs (its phases come right after the direct ones)
  * @param target an already running Sluice, or null to start one
  * @param engineUrl the simulator behind {@code target} for the direct side, or null to skip that side
  * @param appPid process of {@code target}, for CPU, heap and threads; 0 when unknown
@@ -33,6 +35,7 @@ public record BenchArgs(
         long maxTasksPerPhase,
         int phases,
         Api api,
+        boolean relay,
         URI target,
         String token,
         URI tokenUrl,
@@ -74,13 +77,13 @@ public record BenchArgs(
             "--token-url",
             "--engine-url",
             "--app-pid");
-    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens", "--api");
+    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens", "--api", "--relay");
     private static final Set<String> ADMISSIONS_ONLY = Set.of("--phases");
 
     public static final String USAGE =
             """
             usage: bin/sluice bench streams    [--clients N] [--tokens-per-s R] [--max-tokens M] [--duration S]
-                                               [--api tasks|openai|both]
+                                               [--api tasks|openai|both] [--relay yes|no]
                                                [--warmup S] [--max-tasks N] [--target URL --token T | --token-url U]
                                                [--engine-url URL] [--app-pid PID]
                    bin/sluice bench admissions [--clients N] [--duration S] [--warmup S] [--phases N] [--max-tasks N]
@@ -121,6 +124,11 @@ public record BenchArgs(
             case "both" -> Api.BOTH;
             default -> throw new BadArguments("--api must be tasks, openai or both");
         };
+        boolean relay = switch (options.getOrDefault("--relay", "no")) {
+            case "yes" -> true;
+            case "no" -> false;
+            default -> throw new BadArguments("--relay must be yes or no");
+        };
         URI target = loopbackUri(options, "--target");
         URI tokenUrl = loopbackUri(options, "--token-url");
         URI engineUrl = loopbackUri(options, "--engine-url");
@@ -132,10 +140,13 @@ public record BenchArgs(
         if (target != null && token == null && tokenUrl == null) {
             throw new BadArguments("--target needs a tenant token: --token T or --token-url U (the dev stack's token endpoint)");
         }
+        if (relay && target != null) {
+            throw new BadArguments("--relay yes needs the stack the driver starts itself: leave out --target");
+        }
         if (token != null && tokenUrl != null) {
             throw new BadArguments("give either --token or --token-url, not both");
         }
-        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, api, target, token,
+        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, api, relay, target, token,
                 tokenUrl, engineUrl, appPid, root, results, doc, List.copyOf(argv));
     }
 

@@ -17,8 +17,15 @@ final class DirectEngineClient implements TaskClient {
     private final URI engine;
     private final int maxTokens;
     private final long requestIdleTimeoutMs;
+    private final Side side;
 
     DirectEngineClient(HttpClient http, URI engine, int maxTokens, long requestIdleTimeoutMs) {
+        this(Side.DIRECT, http, engine, maxTokens, requestIdleTimeoutMs);
+    }
+
+    /** @param side {@link Side#RELAY} when {@code engine} is a {@link StreamRelay} in front of the engine */
+    DirectEngineClient(Side side, HttpClient http, URI engine, int maxTokens, long requestIdleTimeoutMs) {
+        this.side = side;
         this.http = http;
         this.engine = engine;
         this.maxTokens = maxTokens;
@@ -27,7 +34,7 @@ final class DirectEngineClient implements TaskClient {
 
     @Override
     public Side side() {
-        return Side.DIRECT;
+        return side;
     }
 
     static String completionBody(long seed, int maxTokens) {

@@ -88,12 +88,16 @@ public final class HotPathBench {
                 // Admissions measure the submit path, so generations run unpaced and never hold the queue.
                 int pacing = args.scenario() == Scenario.STREAMS ? args.tokensPerSecond() : 0;
                 stack = LocalStack.start(args.root(), slots, pacing);
+                if (args.relay()) {
+                    stack.startRelay();
+                }
                 String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
                 withQuotas(stack, tenant);
                 withPolicyShadow(stack, tenant);
-                target = new Target(stack.appUrl(), stack.engineUrl(), stack.appPid(), stack.tenantToken(tenant), "local", slots);
+                target = new Target(stack.appUrl(), stack.engineUrl(), stack.appPid(), stack.tenantToken(tenant), "local", slots,
+                        stack.relayUrl(), stack.relayPid());
             } else {
-                target = new Target(args.target(), args.engineUrl(), args.appPid(), token(), "running stack " + args.target(), 0);
+                target = new Target(args.target(), args.engineUrl(), args.appPid(), token(), "running stack " + args.target(), 0, null, 0);
             }
             // One event loop: enough for thousands of streams on loopback, keeps the driver's own CPU small
             // (it shares the machine with what it measures) and lets the recorders go without locks.
@@ -137,7 +141,8 @@ public final class HotPathBench {
     }
 
     /** What the load goes to. {@code appPid} 0 means the app's process is unknown (not measured). */
-    private record Target(URI sluice, URI engine, long appPid, String token, String description, int simulatorSlots) {}
+    private record Target(URI sluice, URI engine, long appPid, String token, String description, int simulatorSlots, URI relay,
+            long relayPid) {}
 
     // ------------------------------------------------------------------------------------------- streams
 
@@ -153,7 +158,11 @@ public final class HotPathBench {
                 ? null
                 : new OpenAiTaskClient(http, target.sluice(), target.token(), args.maxTokens(), idleTimeoutMs);
         TaskClient direct = target.engine() == null ? null : new DirectEngineClient(http, target.engine(), args.maxTokens(), idleTimeoutMs);
+        TaskClient relay = target.relay() == null
+                ? null
+                : new DirectEngineClient(Side.RELAY, http, target.relay(), args.maxTokens(), idleTimeoutMs);
         ProcessProbe probe = target.appPid() > 0 ? new ProcessProbe(target.appPid()) : null;
+        ProcessProbe relayProbe = target.relayPid() > 0 ? new ProcessProbe(target.relayPid()) : null;
         if (direct == null) {
             LocalStack.log("no --engine-url: the direct side is skipped; only Sluice is measured");
         }
@@ -170,6 +179,9 @@ public final class HotPathBench {
         if (direct != null) {
             order.add(direct);
         }
+        if (relay != null) {
+            order.add(relay);
+        }
         order.addAll(sluiceSides);
         List<TaskClient> mirrored = new ArrayList<>(order);
         java.util.Collections.reverse(mirrored);
@@ -180,6 +192,9 @@ public final class HotPathBench {
             if (direct != null) {
                 phase(context, direct, "warm-up direct", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
             }
+            if (relay != null) {
+                phase(context, relay, "warm-up relay", rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
+            }
             for (TaskClient c : sluiceSides) {
                 phase(context, c, "warm-up " + c.side().wire(), rampNanos, secondsToNanos(args.warmupSeconds()), drainNanos, null);
             }
@@ -188,7 +203,11 @@ public final class HotPathBench {
         for (TaskClient c : order) {
             n++;
             measured.add(phase(context, c, c.side().wire() + "#" + n, rampNanos, secondsToNanos(args.durationSeconds()), drainNanos,
-                    c.side() == Side.DIRECT ? null : probe));
+                    switch (c.side()) {
+                        case DIRECT -> null;
+                        case RELAY -> relayProbe;
+                        case SLUICE, OPENAI -> probe;
+                    }));
         }
 
         Map<String, Object> result = header("streams", target);
@@ -199,12 +218,19 @@ public final class HotPathBench {
         result.put("config", cfg);
         result.put("phases", measured.stream().map(PhaseResult::toJson).toList());
         cfg.put("api", args.api().name().toLowerCase(java.util.Locale.ROOT));
+        if (relay != null) {
+            cfg.put("relay", true);
+        }
         Map<String, Object> sides = new LinkedHashMap<>();
         SideSummary directSide = SideSummary.of(Side.DIRECT, measured);
         SideSummary sluiceSide = SideSummary.of(Side.SLUICE, measured);
         SideSummary facadeSide = SideSummary.of(Side.OPENAI, measured);
+        SideSummary relaySide = SideSummary.of(Side.RELAY, measured);
         if (directSide != null) {
             sides.put("direct", directSide.toJson());
+        }
+        if (relaySide != null) {
+            sides.put("relay", relaySide.toJson());
         }
         if (sluiceSide != null) {
             sides.put("sluice", sluiceSide.toJson());
@@ -219,13 +245,20 @@ public final class HotPathBench {
         if (directSide != null && facadeSide != null) {
             result.put("added_openai", added(directSide, facadeSide));
         }
+        if (directSide != null && relaySide != null) {
+            result.put("added_relay", added(directSide, relaySide));
+        }
         // "app" stays the task API's figures (the report table reads them); the facade's are kept beside them.
         result.put("app", appSummary(measured.stream().filter(p -> p.side() == (sluiceSide != null ? Side.SLUICE : Side.OPENAI)).toList()));
         if (sluiceSide != null && facadeSide != null) {
             result.put("app_openai", appSummary(measured.stream().filter(p -> p.side() == Side.OPENAI).toList()));
         }
+        if (relaySide != null) {
+            // The relay's own process over its phases: the floor the app's figures are read against.
+            result.put("relay_process", appSummary(measured.stream().filter(p -> p.side() == Side.RELAY).toList()));
+        }
         finish(result);
-        printStreamsSummary(java.util.stream.Stream.of(directSide, sluiceSide, facadeSide).filter(java.util.Objects::nonNull).toList(), result);
+        printStreamsSummary(java.util.stream.Stream.of(directSide, relaySide, sluiceSide, facadeSide).filter(java.util.Objects::nonNull).toList(), result);
         return result;
     }
 
@@ -535,7 +568,7 @@ public final class HotPathBench {
                 System.out.printf(java.util.Locale.ROOT, "sluice submit p50 %.2f ms  p99 %.2f ms%n", s.submit().p50Ms(), s.submit().p99Ms());
             }
         }
-        for (String key : List.of("added", "added_openai", "app", "app_openai")) {
+        for (String key : List.of("added", "added_openai", "added_relay", "app", "app_openai", "relay_process")) {
             if (result.containsKey(key)) {
                 System.out.println(key + ": " + result.get(key));
             }
@@ -546,7 +579,8 @@ public final class HotPathBench {
         Files.createDirectories(args.resultsDir());
         String label = switch (args.scenario()) {
             case STREAMS -> "streams-c" + args.clients() + "-t" + args.tokensPerSecond() + "-m" + args.maxTokens()
-                    + (args.api() == BenchArgs.Api.TASKS ? "" : "-" + args.api().name().toLowerCase(java.util.Locale.ROOT));
+                    + (args.api() == BenchArgs.Api.TASKS ? "" : "-" + args.api().name().toLowerCase(java.util.Locale.ROOT))
+                    + (args.relay() ? "-relay" : "");
             case ADMISSIONS -> "admissions-c" + args.clients();
             case REPORT -> throw new IllegalStateException("report writes no result");
         };

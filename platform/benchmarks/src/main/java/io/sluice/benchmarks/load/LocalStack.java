@@ -37,6 +37,8 @@ public final class LocalStack implements AutoCloseable {
     private EmbeddedDatabase database;
     private DevIssuer issuer;
     private Process app;
+    private Process relay;
+    private URI relayUrl;
     private URI engineUrl;
     private URI appUrl;
 
@@ -120,6 +122,42 @@ public final class LocalStack implements AutoCloseable {
         awaitReady();
         log("stack ready in %d ms: app pid %d at %s, simulator %s (%d slots, %d tokens/s)",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), app.pid(), appUrl, engineUrl, slots, tokensPerSecond);
+    }
+
+    /**
+     * Starts {@link StreamRelay} in front of the simulator, as its own JVM with the app's JVM options, so that its CPU
+     * per task is measured like the app's: the floor a streaming gateway costs on this machine.
+     */
+    void startRelay() throws Exception {
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(io.sluice.devstack.DevStack.APP_JVM_OPTIONS);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StreamRelay.class.getName(), engineUrl.toString(),
+                Integer.toString(port)));
+        relay = spawn("relay", cmd, Map.of());
+        Path logFile = workDir.resolve("relay.log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!relay.isAlive()) {
+                throw new IllegalStateException("the relay exited with " + relay.exitValue() + "; see " + logFile);
+            }
+            if (Files.exists(logFile) && Files.readString(logFile).contains("relay listening on " + port)) {
+                relayUrl = URI.create("http://127.0.0.1:" + port);
+                log("relay ready: pid %d at %s in front of %s", relay.pid(), relayUrl, engineUrl);
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the relay did not listen within 60 s; see " + logFile);
+    }
+
+    /** @return the relay's URL, or null when {@link #startRelay()} was not called */
+    URI relayUrl() {
+        return relayUrl;
+    }
+
+    long relayPid() {
+        return relay == null ? 0 : relay.pid();
     }
 
     static String poolConfig(URI engineUrl) {

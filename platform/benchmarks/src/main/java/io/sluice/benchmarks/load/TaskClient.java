@@ -17,6 +17,8 @@ interface TaskClient {
 
     enum Side {
         DIRECT,
+        /** Straight to the engine through a bare streaming proxy ({@link StreamRelay}): the floor of any gateway. */
+        RELAY,
         SLUICE,
         /** Through Sluice's OpenAI-compatible facade ({@code POST /v1/completions}, streamed; ADM-9). */
         OPENAI;

@@ -38,6 +38,17 @@ class BenchArgsTest {
     }
 
     @Test
+    void relaySideOnlyOnStreamsOfTheStackTheDriverStarts() {
+        assertThat(parse("streams").relay()).isFalse();
+        assertThat(parse("streams", "--relay", "yes").relay()).isTrue();
+        assertThatThrownBy(() -> parse("streams", "--relay", "maybe")).isInstanceOf(BadArguments.class).hasMessageContaining("--relay");
+        assertThatThrownBy(() -> parse("admissions", "--relay", "yes")).isInstanceOf(BadArguments.class);
+        assertThatThrownBy(() -> parse("streams", "--relay", "yes", "--target", "http://127.0.0.1:8080", "--token", "t"))
+                .isInstanceOf(BadArguments.class)
+                .hasMessageContaining("--target");
+    }
+
+    @Test
     void admissionsSubmitOneTokenTasks() {
         BenchArgs a = parse("admissions", "--clients=200", "--duration", "20");
         assertThat(a.clients()).isEqualTo(200);
