@@ -101,6 +101,13 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
 
         @Override
         public FrameResult onData(String data, GenerationListener listener) {
+            String partial = LlamaCppPartialFrame.content(data);
+            if (partial != null) {
+                if (!partial.isEmpty()) {
+                    listener.onToken(partial);
+                }
+                return FrameResult.CONTINUE;
+            }
             JsonNode f = frameJson(data);
             if (f.has("error")) {
                 throw EngineErrors.midStream(engineName(), f);
