@@ -21,6 +21,9 @@ import java.util.Set;
  *     side (then six phases: direct, tasks, facade, facade, tasks, direct)
  * @param relay whether streams also runs the direct load through {@link StreamRelay}, a bare streaming proxy, to show
  *     what any gateway costs on this machine next to what Sluice costs (its phases come right after the direct ones)
+ * @param sessionTurns tasks of the task API per session (SES-1..3): 1 opens a fresh session per task; more continue a
+ *     session for that many turns, one task at a time, so that turn counting, session updates and replica affinity
+ *     are on the measured path (issue 10's sessions-on run). At most 8, the default {@code max_turns} of a session
  * @param target an already running Sluice, or null to start one
  * @param engineUrl the simulator behind {@code target} for the direct side, or null to skip that side
  * @param appPid process of {@code target}, for CPU, heap and threads; 0 when unknown
@@ -36,6 +39,7 @@ public record BenchArgs(
         int phases,
         Api api,
         boolean relay,
+        int sessionTurns,
         URI target,
         String token,
         URI tokenUrl,
@@ -77,13 +81,13 @@ public record BenchArgs(
             "--token-url",
             "--engine-url",
             "--app-pid");
-    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens", "--api", "--relay");
+    private static final Set<String> STREAMS_ONLY = Set.of("--tokens-per-s", "--max-tokens", "--api", "--relay", "--session-turns");
     private static final Set<String> ADMISSIONS_ONLY = Set.of("--phases");
 
     public static final String USAGE =
             """
             usage: bin/sluice bench streams    [--clients N] [--tokens-per-s R] [--max-tokens M] [--duration S]
-                                               [--api tasks|openai|both] [--relay yes|no]
+                                               [--api tasks|openai|both] [--relay yes|no] [--session-turns T]
                                                [--warmup S] [--max-tasks N] [--target URL --token T | --token-url U]
                                                [--engine-url URL] [--app-pid PID]
                    bin/sluice bench admissions [--clients N] [--duration S] [--warmup S] [--phases N] [--max-tasks N]
@@ -129,6 +133,7 @@ public record BenchArgs(
             case "no" -> false;
             default -> throw new BadArguments("--relay must be yes or no");
         };
+        int sessionTurns = positiveInt(options, "--session-turns", 1, 8);
         URI target = loopbackUri(options, "--target");
         URI tokenUrl = loopbackUri(options, "--token-url");
         URI engineUrl = loopbackUri(options, "--engine-url");
@@ -146,7 +151,7 @@ public record BenchArgs(
         if (token != null && tokenUrl != null) {
             throw new BadArguments("give either --token or --token-url, not both");
         }
-        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, api, relay, target, token,
+        return new BenchArgs(scenario, clients, tokensPerSecond, maxTokens, duration, warmup, maxTasks, phases, api, relay, sessionTurns, target, token,
                 tokenUrl, engineUrl, appPid, root, results, doc, List.copyOf(argv));
     }
 

@@ -154,6 +154,9 @@ public final class HotPathBench {
         TaskClient tasks = args.api() == BenchArgs.Api.OPENAI
                 ? null
                 : new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), false, idleTimeoutMs);
+        TaskClient sessions = args.sessionTurns() > 1 && tasks != null
+                ? new SluiceTaskClient(http, target.sluice(), target.token(), args.maxTokens(), false, idleTimeoutMs, args.sessionTurns())
+                : null;
         TaskClient facade = args.api() == BenchArgs.Api.TASKS
                 ? null
                 : new OpenAiTaskClient(http, target.sluice(), target.token(), args.maxTokens(), idleTimeoutMs);
@@ -171,6 +174,9 @@ public final class HotPathBench {
         List<TaskClient> sluiceSides = new ArrayList<>();
         if (tasks != null) {
             sluiceSides.add(tasks);
+        }
+        if (sessions != null) {
+            sluiceSides.add(sessions);
         }
         if (facade != null) {
             sluiceSides.add(facade);
@@ -206,7 +212,7 @@ public final class HotPathBench {
                     switch (c.side()) {
                         case DIRECT -> null;
                         case RELAY -> relayProbe;
-                        case SLUICE, OPENAI -> probe;
+                        case SLUICE, SESSIONS, OPENAI -> probe;
                     }));
         }
 
@@ -221,16 +227,23 @@ public final class HotPathBench {
         if (relay != null) {
             cfg.put("relay", true);
         }
+        if (args.sessionTurns() > 1) {
+            cfg.put("session_turns", args.sessionTurns());
+        }
         Map<String, Object> sides = new LinkedHashMap<>();
         SideSummary directSide = SideSummary.of(Side.DIRECT, measured);
         SideSummary sluiceSide = SideSummary.of(Side.SLUICE, measured);
         SideSummary facadeSide = SideSummary.of(Side.OPENAI, measured);
         SideSummary relaySide = SideSummary.of(Side.RELAY, measured);
+        SideSummary sessionsSide = SideSummary.of(Side.SESSIONS, measured);
         if (directSide != null) {
             sides.put("direct", directSide.toJson());
         }
         if (relaySide != null) {
             sides.put("relay", relaySide.toJson());
+        }
+        if (sessionsSide != null) {
+            sides.put("sessions", sessionsSide.toJson());
         }
         if (sluiceSide != null) {
             sides.put("sluice", sluiceSide.toJson());
@@ -248,17 +261,23 @@ public final class HotPathBench {
         if (directSide != null && relaySide != null) {
             result.put("added_relay", added(directSide, relaySide));
         }
+        if (directSide != null && sessionsSide != null) {
+            result.put("added_sessions", added(directSide, sessionsSide));
+        }
         // "app" stays the task API's figures (the report table reads them); the facade's are kept beside them.
         result.put("app", appSummary(measured.stream().filter(p -> p.side() == (sluiceSide != null ? Side.SLUICE : Side.OPENAI)).toList()));
         if (sluiceSide != null && facadeSide != null) {
             result.put("app_openai", appSummary(measured.stream().filter(p -> p.side() == Side.OPENAI).toList()));
+        }
+        if (sessionsSide != null) {
+            result.put("app_sessions", appSummary(measured.stream().filter(p -> p.side() == Side.SESSIONS).toList()));
         }
         if (relaySide != null) {
             // The relay's own process over its phases: the floor the app's figures are read against.
             result.put("relay_process", appSummary(measured.stream().filter(p -> p.side() == Side.RELAY).toList()));
         }
         finish(result);
-        printStreamsSummary(java.util.stream.Stream.of(directSide, relaySide, sluiceSide, facadeSide).filter(java.util.Objects::nonNull).toList(), result);
+        printStreamsSummary(java.util.stream.Stream.of(directSide, relaySide, sluiceSide, sessionsSide, facadeSide).filter(java.util.Objects::nonNull).toList(), result);
         return result;
     }
 
@@ -464,7 +483,7 @@ public final class HotPathBench {
         StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT,
                 "%-20s %7.1f tasks/s  TTFT p50 %8.2f p90 %8.2f p99 %8.2f ms  gap p50 %7.2f p99 %7.2f ms", r.name(), r.tasksPerSecond(),
                 ttft.p50Ms(), ttft.p90Ms(), ttft.p99Ms(), gap.p50Ms(), gap.p99Ms()));
-        if (r.side() == Side.SLUICE) {
+        if (r.side() == Side.SLUICE || r.side() == Side.SESSIONS) {
             line.append(String.format(java.util.Locale.ROOT, "  submit p50 %7.2f p99 %7.2f ms", submit.p50Ms(), submit.p99Ms()));
         }
         line.append("  errors ").append(r.errors());
@@ -564,11 +583,11 @@ public final class HotPathBench {
         for (SideSummary s : sides) {
             System.out.printf(java.util.Locale.ROOT, "%-7s %8.1f %9.2f %8.2f %8.2f %9.2f %8.2f   %s%n", s.side().wire(), s.tasksPerSecond(),
                     s.ttft().p50Ms(), s.ttft().p90Ms(), s.ttft().p99Ms(), s.interToken().p50Ms(), s.interToken().p99Ms(), s.errors());
-            if (s.side() == Side.SLUICE) {
-                System.out.printf(java.util.Locale.ROOT, "sluice submit p50 %.2f ms  p99 %.2f ms%n", s.submit().p50Ms(), s.submit().p99Ms());
+            if (s.side() == Side.SLUICE || s.side() == Side.SESSIONS) {
+                System.out.printf(java.util.Locale.ROOT, s.side().wire() + " submit p50 %.2f ms  p99 %.2f ms%n", s.submit().p50Ms(), s.submit().p99Ms());
             }
         }
-        for (String key : List.of("added", "added_openai", "added_relay", "app", "app_openai", "relay_process")) {
+        for (String key : List.of("added", "added_openai", "added_relay", "added_sessions", "app", "app_openai", "app_sessions", "relay_process")) {
             if (result.containsKey(key)) {
                 System.out.println(key + ": " + result.get(key));
             }
@@ -580,7 +599,8 @@ public final class HotPathBench {
         String label = switch (args.scenario()) {
             case STREAMS -> "streams-c" + args.clients() + "-t" + args.tokensPerSecond() + "-m" + args.maxTokens()
                     + (args.api() == BenchArgs.Api.TASKS ? "" : "-" + args.api().name().toLowerCase(java.util.Locale.ROOT))
-                    + (args.relay() ? "-relay" : "");
+                    + (args.relay() ? "-relay" : "")
+                    + (args.sessionTurns() > 1 ? "-turns" + args.sessionTurns() : "");
             case ADMISSIONS -> "admissions-c" + args.clients();
             case REPORT -> throw new IllegalStateException("report writes no result");
         };

@@ -56,7 +56,7 @@ record PhaseResult(
         m.put("tokens_per_s", LatencySummary.round(tokensPerSecond()));
         m.put("ttft", LatencySummary.of(ttft).toJson());
         m.put("inter_token", LatencySummary.of(interToken).toJson());
-        if (side == Side.SLUICE) {
+        if (side == Side.SLUICE || side == Side.SESSIONS) {
             m.put("submit", LatencySummary.of(submit).toJson());
         }
         m.put("errors", errors);

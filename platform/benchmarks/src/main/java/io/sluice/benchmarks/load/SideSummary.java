@@ -45,7 +45,7 @@ record SideSummary(
         m.put("tasks_completed", tasksCompleted);
         m.put("ttft", ttft.toJson());
         m.put("inter_token", interToken.toJson());
-        if (side == Side.SLUICE) {
+        if (side == Side.SLUICE || side == Side.SESSIONS) {
             m.put("submit", submit.toJson());
         }
         m.put("errors", errors);

@@ -30,8 +30,18 @@ final class SluiceTaskClient implements TaskClient {
     private final boolean submitOnly;
     private final long requestIdleTimeoutMs;
     private final Deque<String> lastAcceptedTaskIds = new ArrayDeque<>();
+    private final int sessionTurns;
+    /** Sessions with turns left and no task running: a task takes one, and gives it back when it ends. */
+    private final Deque<Session> idleSessions = new ArrayDeque<>();
 
     SluiceTaskClient(HttpClient http, URI base, String token, int maxTokens, boolean submitOnly, long requestIdleTimeoutMs) {
+        this(http, base, token, maxTokens, submitOnly, requestIdleTimeoutMs, 1);
+    }
+
+    /** @param sessionTurns tasks per session, one at a time; 1 for a fresh session per task */
+    SluiceTaskClient(HttpClient http, URI base, String token, int maxTokens, boolean submitOnly, long requestIdleTimeoutMs,
+            int sessionTurns) {
+        this.sessionTurns = sessionTurns;
         this.http = http;
         this.base = base;
         this.authorization = "Bearer " + token;
@@ -42,7 +52,7 @@ final class SluiceTaskClient implements TaskClient {
 
     @Override
     public Side side() {
-        return Side.SLUICE;
+        return sessionTurns > 1 ? Side.SESSIONS : Side.SLUICE;
     }
 
     /** Ids of the most recently accepted tasks (event-loop confined; read after the phase has drained). */
@@ -51,16 +61,61 @@ final class SluiceTaskClient implements TaskClient {
     }
 
     static String taskBody(String taskId, String sessionId, int maxTokens) {
-        // A fresh session per task: session turns are capped, and a closed loop runs many tasks per client.
+        // Session turns are capped, and a closed loop runs many tasks per client: a session lasts sessionTurns tasks.
         return "{\"task_id\":\"" + taskId + "\",\"session_id\":\"" + sessionId + "\",\"workload\":\"completion\","
                 + "\"model_ref\":\"dev-tiny\",\"prompt\":\"Hello, Sluice\",\"max_tokens\":" + maxTokens
                 + ",\"deadline_ms\":600000}";
     }
 
+    /** A session the driver continues; {@code turns} counts the tasks it has admitted so far. */
+    private static final class Session {
+        final String id = UUID.randomUUID().toString();
+        int turns;
+    }
+
     @Override
     public void start(long sequence, TaskObserver observer) {
         String taskId = UUID.randomUUID().toString();
-        Buffer body = Buffer.buffer(taskBody(taskId, UUID.randomUUID().toString(), maxTokens));
+        Session session = idleSessions.isEmpty() ? new Session() : idleSessions.pollFirst();
+        session.turns++;
+        Buffer body = Buffer.buffer(taskBody(taskId, session.id, maxTokens));
+        start(taskId, body, sessionTurns > 1 ? releasing(observer, session) : observer);
+    }
+
+    /** Gives the session back for its next turn once the task has ended, whichever way (event-loop confined). */
+    private TaskObserver releasing(TaskObserver inner, Session session) {
+        return new TaskObserver() {
+            @Override
+            public void submitted(long nanoTime) {
+                inner.submitted(nanoTime);
+            }
+
+            @Override
+            public void token(long nanoTime) {
+                inner.token(nanoTime);
+            }
+
+            @Override
+            public void ended(long nanoTime) {
+                release();
+                inner.ended(nanoTime);
+            }
+
+            @Override
+            public void failed(long nanoTime, String errorKey) {
+                release();
+                inner.failed(nanoTime, errorKey);
+            }
+
+            private void release() {
+                if (session.turns < sessionTurns) {
+                    idleSessions.addLast(session);
+                }
+            }
+        };
+    }
+
+    private void start(String taskId, Buffer body, TaskObserver observer) {
         RequestOptions post = options(HttpMethod.POST, "/v1/tasks")
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "application/json");

@@ -20,6 +20,8 @@ interface TaskClient {
         /** Straight to the engine through a bare streaming proxy ({@link StreamRelay}): the floor of any gateway. */
         RELAY,
         SLUICE,
+        /** Through Sluice's task API with sessions continued over several turns (affinity, turn counting; SES-1..3). */
+        SESSIONS,
         /** Through Sluice's OpenAI-compatible facade ({@code POST /v1/completions}, streamed; ADM-9). */
         OPENAI;
 

@@ -49,6 +49,14 @@ class BenchArgsTest {
     }
 
     @Test
+    void sessionTurnsStayWithinASessionsDefaultTurnLimit() {
+        assertThat(parse("streams").sessionTurns()).isEqualTo(1);
+        assertThat(parse("streams", "--session-turns", "8").sessionTurns()).isEqualTo(8);
+        assertThatThrownBy(() -> parse("streams", "--session-turns", "9")).isInstanceOf(BadArguments.class).hasMessageContaining("up to 8");
+        assertThatThrownBy(() -> parse("admissions", "--session-turns", "2")).isInstanceOf(BadArguments.class);
+    }
+
+    @Test
     void admissionsSubmitOneTokenTasks() {
         BenchArgs a = parse("admissions", "--clients=200", "--duration", "20");
         assertThat(a.clients()).isEqualTo(200);
