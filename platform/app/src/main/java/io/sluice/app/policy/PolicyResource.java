@@ -23,6 +23,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -140,8 +141,8 @@ public class PolicyResource {
 
     @GET
     @Path("{name}/shadow/report")
-    public Report shadowReport(@PathParam("name") String name) {
-        return shadows.shadowReport(caller.tenantId(), name);
+    public Report shadowReport(@PathParam("name") String name, @QueryParam("hook") String hook) {
+        return shadows.shadowReport(caller.tenantId(), name, hook);
     }
 
     @POST

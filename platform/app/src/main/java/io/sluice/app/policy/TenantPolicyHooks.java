@@ -80,8 +80,12 @@ public class TenantPolicyHooks implements AdmitHook, RouteHook {
         List<RouteInput.Candidate> cs = candidates.stream()
                 .map(c -> new RouteInput.Candidate(c.replicaId(), c.poolId(), c.engine(), c.freeSlots(), c.labels()))
                 .toList();
-        RouteOutcome outcome = runtime.host().route(spec.tenantId(), module,
-                new RouteInput(input(spec, snapshot, module.descriptor().needsPrompt()), cs));
+        RouteInput input = new RouteInput(input(spec, snapshot,
+                module.descriptor().needsPrompt() || shadows.candidateNeedsPrompt(spec.tenantId(), binding.name())), cs);
+        RouteOutcome outcome = runtime.host().route(spec.tenantId(), module, input);
+        // POL-8: recorded and shadowed after the order is chosen, through bounded queues that never block placement.
+        shadows.observeRoute(spec.tenantId(), binding.name(), outcome.policy().version(),
+                outcome.isError() ? null : outcome.order(), outcome.isError() ? (binding.failOpen() ? "fail_open" : "error") : null, input);
         if (outcome.isError()) {
             failed(binding, spec, ref(outcome.policy()), "route", outcome.error().kind().name().toLowerCase(), outcome.error().message());
             return List.of();

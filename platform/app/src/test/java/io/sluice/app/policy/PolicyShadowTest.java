@@ -86,7 +86,8 @@ class PolicyShadowTest extends ApiTest {
     void tighteningCandidateShowsExpectedDisagreements() {
         String tenant = "pol8-diff";
         boundWithCandidates(tenant, "fail_closed", "model-allowlist-tight");
-        putShadow(tenant, "2.0.0").statusCode(200).body("version", equalTo("2.0.0")).body("active_version", equalTo("1.0.0"));
+        putShadow(tenant, "2.0.0").statusCode(200).body("version", equalTo("2.0.0")).body("active_version", equalTo("1.0.0"))
+                .body("hooks", equalTo(List.of("admit")));
         as(tenant).get("/v1/policies/" + POLICY + "/shadow").then().statusCode(200).body("version", equalTo("2.0.0"));
 
         List<String> live = new ArrayList<>();
@@ -102,7 +103,9 @@ class PolicyShadowTest extends ApiTest {
 
         Await.until(RECORDED, () -> evaluated(shadowReport(tenant)) == 6, "six shadow pairs are recorded");
         List<Map<String, Object>> expected = List.of(pair("allow", "allow", 3), pair("allow", "deny", 2), pair("deny", "deny", 1));
-        ValidatableResponse shadow = shadowReport(tenant).body("source", equalTo("shadow")).body("disagreements", equalTo(2))
+        // Without `hook` (as clients wrote it before route was shadowed) the report is on admit.
+        ValidatableResponse shadow = shadowReport(tenant).body("source", equalTo("shadow")).body("hook", equalTo("admit"))
+                .body("disagreements", equalTo(2))
                 .body("errors.count", equalTo(0)).body("latency.p50_us", org.hamcrest.Matchers.notNullValue());
         assertThat(pairs(shadow)).containsExactlyElementsOf(expected);
         assertDisagreementSamples(shadow);

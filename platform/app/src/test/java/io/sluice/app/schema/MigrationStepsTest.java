@@ -146,6 +146,16 @@ class MigrationStepsTest {
                 "insert into policy_refused_modules (digest, rules, reason, message, refused_at) values ('sha256:" + HEX2
                         + "', 'module=4194304', 'TOO_COMPLEX', 'module has a function body of 70000 bytes', '2026-01-01T00:00:00Z')"),
                 List.of("select digest, rules, reason, message, refused_at from policy_refused_modules")));
+        SEEDS.put(13, new Seed(List.of(
+                "insert into policy_decisions (tenant_id, name, hook, version, decision, input_json, recorded_at)"
+                        + " values ('acme', 'gate', 'route', '1.0.0', 'pool-a>pool-b', '{\"candidates\":[]}', '2026-01-01T00:00:01Z')",
+                "insert into policy_shadow_results (tenant_id, name, hook, candidate_version, active_version, active_decision,"
+                        + " shadow_decision, error_kind, latency_us, input_json, recorded_at) values ('acme', 'gate', 'route', '1.1.0',"
+                        + " '1.0.0', 'pool-a>pool-b', 'pool-b>pool-a', null, 9, '{\"candidates\":[]}', '2026-01-01T00:00:01Z')"),
+                // The V9 rows read here too: written before the hook existed, they are admit rows.
+                List.of("select tenant_id, name, hook, version, decision, input_json, recorded_at from policy_decisions",
+                        "select tenant_id, name, hook, candidate_version, active_decision, shadow_decision, latency_us"
+                                + " from policy_shadow_results")));
     }
 
     private static EmbeddedDatabase db;

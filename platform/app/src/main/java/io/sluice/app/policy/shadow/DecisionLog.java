@@ -11,6 +11,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
 import io.sluice.app.config.SluiceAppConfig;
 import io.sluice.policy.host.AdmitInput;
+import io.sluice.policy.host.Hook;
+import io.sluice.policy.host.RouteInput;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -23,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Writes live admit decisions (with their input, for replay) and shadow results to PostgreSQL in batches, off the
- * task path (POL-8, ADR 0026). Producers only offer to a bounded in-memory queue; a full queue drops the row and
+ * Writes live admit and route decisions (with their input, for replay) and shadow results to PostgreSQL in batches,
+ * off the task path (POL-8, ADR 0026, ADR 0036). Producers only offer to a bounded in-memory queue; a full queue drops the row and
  * counts it. One flusher thread per instance drains the queue into multi-row inserts and deletes rows past the
  * retention; several instances write side by side and each deletes the same expired rows, which is harmless.
  *
@@ -43,11 +45,23 @@ public class DecisionLog {
     @Inject
     MeterRegistry registry;
 
-    private record DecisionRow(String tenant, String name, String version, String decision, AdmitInput input, long atMs) {}
+    /**
+     * A live decision. A route decision's name is derived from its order by the flusher, not by placement.
+     *
+     * @param decision the decision's name, or for a route decision its failure ({@code error}, {@code fail_open}) or null
+     * @param routeOrder the replica ids a route decision chose, null otherwise
+     * @param input {@link AdmitInput} or {@link RouteInput}, as the hook was called
+     */
+    private record DecisionRow(
+            String tenant, String name, Hook hook, String version, String decision, List<String> routeOrder, Object input, long atMs) {
+        String decisionName() {
+            return routeOrder == null ? decision : RouteDecisions.label(routeOrder, ((RouteInput) input).candidates());
+        }
+    }
 
     private record ShadowRow(
-            String tenant, String name, String candidateVersion, String activeVersion, String activeDecision,
-            ShadowRuntime.Evaluation shadow, AdmitInput input, long atMs) {}
+            String tenant, String name, Hook hook, String candidateVersion, String activeVersion, String activeDecision,
+            ShadowRuntime.Evaluation shadow, Object input, long atMs) {}
 
     private ArrayBlockingQueue<Object> queue;
     private ScheduledExecutorService flusher;
@@ -74,14 +88,15 @@ public class DecisionLog {
         }
     }
 
-    void recordDecision(String tenant, String name, String version, String decision, AdmitInput input, long atMs) {
-        offer(new DecisionRow(tenant, name, version, decision, input, atMs));
+    void recordDecision(
+            String tenant, String name, Hook hook, String version, String decision, List<String> routeOrder, Object input, long atMs) {
+        offer(new DecisionRow(tenant, name, hook, version, decision, routeOrder, input, atMs));
     }
 
     void recordShadow(
-            String tenant, String name, String candidateVersion, String activeVersion, String activeDecision,
-            ShadowRuntime.Evaluation shadow, AdmitInput input, long atMs) {
-        offer(new ShadowRow(tenant, name, candidateVersion, activeVersion, activeDecision, shadow, input, atMs));
+            String tenant, String name, Hook hook, String candidateVersion, String activeVersion, String activeDecision,
+            ShadowRuntime.Evaluation shadow, Object input, long atMs) {
+        offer(new ShadowRow(tenant, name, hook, candidateVersion, activeVersion, activeDecision, shadow, input, atMs));
     }
 
     private void offer(Object row) {
@@ -90,21 +105,36 @@ public class DecisionLog {
         }
     }
 
-    /** The recorded form of an input: the ABI input without the prompt text. */
-    static String redacted(AdmitInput in) {
-        AdmitInput.Request r = in.request();
-        AdmitInput.Request withoutPrompt = new AdmitInput.Request(r.taskId(), r.sessionId(), r.workload(), r.modelRef(), r.engine(),
-                r.priority(), r.maxTokens(), r.deadlineMs(), r.ctx(), r.labels(), r.promptChars(), null);
+    /** The recorded form of an admit or route input: the ABI input without the prompt text. */
+    static String redacted(Object in) {
         try {
-            return JSON.writeValueAsString(new AdmitInput(in.tenant(), withoutPrompt, in.snapshot()));
+            if (in instanceof RouteInput route) {
+                return JSON.writeValueAsString(new RouteInput(withoutPrompt(route.admit()), route.candidates()));
+            }
+            return JSON.writeValueAsString(withoutPrompt((AdmitInput) in));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
+    private static AdmitInput withoutPrompt(AdmitInput in) {
+        AdmitInput.Request r = in.request();
+        AdmitInput.Request withoutPrompt = new AdmitInput.Request(r.taskId(), r.sessionId(), r.workload(), r.modelRef(), r.engine(),
+                r.priority(), r.maxTokens(), r.deadlineMs(), r.ctx(), r.labels(), r.promptChars(), null);
+        return new AdmitInput(in.tenant(), withoutPrompt, in.snapshot());
+    }
+
     static AdmitInput parse(String json) {
+        return parse(json, AdmitInput.class);
+    }
+
+    static RouteInput parseRoute(String json) {
+        return parse(json, RouteInput.class);
+    }
+
+    private static <T> T parse(String json, Class<T> type) {
         try {
-            return JSON.readValue(json, AdmitInput.class);
+            return JSON.readValue(json, type);
         } catch (Exception e) {
             throw new IllegalStateException("corrupt recorded policy input", e);
         }
@@ -147,13 +177,14 @@ public class DecisionLog {
             return;
         }
         StringBuilder sql = new StringBuilder(
-                "insert into policy_decisions (tenant_id, name, version, decision, input_json, recorded_at) values ");
+                "insert into policy_decisions (tenant_id, name, hook, version, decision, input_json, recorded_at) values ");
         List<Object> params = new ArrayList<>();
         for (DecisionRow r : rows) {
             int p = params.size();
             sql.append(p == 0 ? "" : ", ").append("(?").append(p + 1).append(", ?").append(p + 2).append(", ?").append(p + 3)
-                    .append(", ?").append(p + 4).append(", ?").append(p + 5).append(", to_timestamp(?").append(p + 6).append(" / 1000.0))");
-            params.addAll(List.of(r.tenant(), r.name(), r.version(), r.decision(), redacted(r.input()), r.atMs()));
+                    .append(", ?").append(p + 4).append(", ?").append(p + 5).append(", ?").append(p + 6)
+                    .append(", to_timestamp(?").append(p + 7).append(" / 1000.0))");
+            params.addAll(List.of(r.tenant(), r.name(), r.hook().wireName(), r.version(), r.decisionName(), redacted(r.input()), r.atMs()));
         }
         execute(sql.toString(), params);
     }
@@ -162,24 +193,24 @@ public class DecisionLog {
         if (rows.isEmpty()) {
             return;
         }
-        StringBuilder sql = new StringBuilder("insert into policy_shadow_results (tenant_id, name, candidate_version, active_version,"
+        StringBuilder sql = new StringBuilder("insert into policy_shadow_results (tenant_id, name, hook, candidate_version, active_version,"
                 + " active_decision, shadow_decision, error_kind, latency_us, input_json, recorded_at) values ");
         List<Object> params = new ArrayList<>();
         for (ShadowRow r : rows) {
             int p = params.size();
             sql.append(p == 0 ? "" : ", ").append('(');
-            for (int i = 1; i <= 9; i++) {
+            for (int i = 1; i <= 10; i++) {
                 String param = "?" + (p + i);
                 // Null parameters lose their type on the wire: an empty string stands for "none" (error kind, input).
                 sql.append(switch (i) {
-                    case 7, 9 -> "nullif(cast(" + param + " as text), ''), ";
-                    case 8 -> "cast(" + param + " as bigint), ";
+                    case 8, 10 -> "nullif(cast(" + param + " as text), ''), ";
+                    case 9 -> "cast(" + param + " as bigint), ";
                     default -> "cast(" + param + " as text), ";
                 });
             }
-            sql.append("to_timestamp(?").append(p + 10).append(" / 1000.0))");
+            sql.append("to_timestamp(?").append(p + 11).append(" / 1000.0))");
             boolean disagrees = !r.activeDecision().equals(r.shadow().decision());
-            params.addAll(List.of(r.tenant(), r.name(), r.candidateVersion(), r.activeVersion(), r.activeDecision(),
+            params.addAll(List.of(r.tenant(), r.name(), r.hook().wireName(), r.candidateVersion(), r.activeVersion(), r.activeDecision(),
                     r.shadow().decision(), r.shadow().errorKind() == null ? "" : r.shadow().errorKind(), r.shadow().latencyMicros(),
                     disagrees ? redacted(r.input()) : "", r.atMs()));
         }

@@ -14,10 +14,11 @@ public final class ShadowDtos {
     public record ShadowPut(String version) {}
 
     /** {@code PolicyShadow}. */
-    public record ShadowView(String name, String version, String digest, String activeVersion, OffsetDateTime createdAt, String createdBy) {}
+    public record ShadowView(
+            String name, String version, String digest, String activeVersion, List<String> hooks, OffsetDateTime createdAt, String createdBy) {}
 
     /** {@code PolicyReplayPost}. */
-    public record ReplayPost(String version, Integer hours) {}
+    public record ReplayPost(String version, Integer hours, String hook) {}
 
     /** {@code PolicySettings}. */
     public record SettingsView(Integer pinRequiresReportWithinS) {}
@@ -40,6 +41,7 @@ public final class ShadowDtos {
             String name,
             String candidateVersion,
             String source,
+            String hook,
             OffsetDateTime generatedAt,
             OffsetDateTime windowStart,
             long evaluated,

@@ -12,10 +12,13 @@ import io.sluice.app.policy.PolicyRuntime;
 import io.sluice.app.policy.store.PolicyStore;
 import io.sluice.policy.host.AdmitInput;
 import io.sluice.policy.host.AdmitOutcome;
+import io.sluice.policy.host.Hook;
 import io.sluice.policy.host.PolicyHost;
 import io.sluice.policy.host.PolicyModule;
 import io.sluice.policy.host.PolicyTelemetry;
 import io.sluice.policy.host.PolicyValidationException;
+import io.sluice.policy.host.RouteInput;
+import io.sluice.policy.host.RouteOutcome;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -35,9 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * Shadow candidates off the critical path (POL-8, ADR 0026). Admission hands every live admit decision to
- * {@link #observe}: it is queued for the decision log and, when the policy has a shadow candidate, the same input
- * is queued for the candidate. Both queues are bounded; a full queue drops and counts, so admission never waits.
+ * Shadow candidates off the critical path (POL-8, ADR 0026, ADR 0036). Admission hands every live admit decision to
+ * {@link #observe} and every live route decision to {@link #observeRoute}: it is queued for the decision log and,
+ * when the policy has a shadow candidate implementing that hook, the same input is queued for the candidate. Both
+ * queues are bounded; a full queue drops and counts, so admission and placement never wait.
  *
  * <p>Candidates run on a policy host of their own with its own tenant slots and threads, so a spinning or failing
  * candidate cannot take a slot a live call of the same tenant needs; replays use a third host for the same reason.
@@ -68,7 +72,11 @@ public class ShadowRuntime {
     DecisionLog log;
 
     /** A shadow binding as the shadow thread uses it. */
-    record Candidate(String tenantId, String name, String version, PolicyModule module) {}
+    record Candidate(String tenantId, String name, String version, PolicyModule module) {
+        boolean implementsHook(Hook hook) {
+            return module.descriptor().implementsHook(hook);
+        }
+    }
 
     /** One candidate evaluation. */
     record Evaluation(String decision, String errorKind, long latencyMicros) {}
@@ -133,7 +141,7 @@ public class ShadowRuntime {
         }
     }
 
-    /** Whether {@code tenant}'s policy {@code name} has a shadow candidate that reads the prompt. */
+    /** Whether {@code tenant}'s policy {@code name} has a shadow candidate that reads the prompt (in any hook). */
     public boolean candidateNeedsPrompt(String tenant, String name) {
         Candidate c = candidates.get(key(tenant, name));
         return c != null && c.module().descriptor().needsPrompt();
@@ -148,14 +156,14 @@ public class ShadowRuntime {
     public void observe(String tenant, String name, String activeVersion, String decision, AdmitInput input) {
         try {
             long now = System.currentTimeMillis();
-            log.recordDecision(tenant, name, activeVersion, decision, input, now);
+            log.recordDecision(tenant, name, Hook.ADMIT, activeVersion, decision, null, input, now);
             Candidate c = candidates.get(key(tenant, name));
-            if (c == null || c.version().equals(activeVersion)) {
+            if (c == null || c.version().equals(activeVersion) || !c.implementsHook(Hook.ADMIT)) {
                 return;
             }
             executor.execute(() -> {
                 Evaluation e = evaluate(shadowHost, c.module(), tenant, input);
-                log.recordShadow(tenant, name, c.version(), activeVersion, decision, e, input, now);
+                log.recordShadow(tenant, name, Hook.ADMIT, c.version(), activeVersion, decision, e, input, now);
             });
         } catch (RejectedExecutionException full) {
             dropped.increment();
@@ -164,9 +172,42 @@ public class ShadowRuntime {
         }
     }
 
-    /** Runs a candidate on one recorded input for a replay; blocks the calling (worker) thread. */
+    /**
+     * Called by placement once the live decision of a route policy is made. Never blocks and never throws, like
+     * {@link #observe}. The decision is named ({@link RouteDecisions}) off the calling thread: by the record flusher
+     * and by the shadow thread.
+     *
+     * @param order the replica ids the live call chose, or null when it failed
+     * @param failure {@code error} or {@code fail_open} when the live call failed, else null
+     */
+    public void observeRoute(String tenant, String name, String activeVersion, List<String> order, String failure, RouteInput input) {
+        try {
+            long now = System.currentTimeMillis();
+            log.recordDecision(tenant, name, Hook.ROUTE, activeVersion, failure, order, input, now);
+            Candidate c = candidates.get(key(tenant, name));
+            if (c == null || c.version().equals(activeVersion) || !c.implementsHook(Hook.ROUTE)) {
+                return;
+            }
+            executor.execute(() -> {
+                Evaluation e = evaluateRoute(shadowHost, c.module(), tenant, input);
+                String active = failure != null ? failure : RouteDecisions.label(order, input.candidates());
+                log.recordShadow(tenant, name, Hook.ROUTE, c.version(), activeVersion, active, e, input, now);
+            });
+        } catch (RejectedExecutionException full) {
+            dropped.increment();
+        } catch (RuntimeException unexpected) {
+            LOG.debugf("route shadow observation skipped: %s", unexpected.toString());
+        }
+    }
+
+    /** Runs a candidate on one recorded admit input for a replay; blocks the calling (worker) thread. */
     Evaluation replay(PolicyModule candidate, String tenant, AdmitInput input) {
         return evaluate(replayHost, candidate, tenant, input);
+    }
+
+    /** Runs a candidate on one recorded route input for a replay; blocks the calling (worker) thread. */
+    Evaluation replayRoute(PolicyModule candidate, String tenant, RouteInput input) {
+        return evaluateRoute(replayHost, candidate, tenant, input);
     }
 
     /** A stored version compiled by the replay host (cached by digest). */
@@ -192,6 +233,16 @@ public class ShadowRuntime {
             return new Evaluation("error", o.error().kind().name().toLowerCase(), micros);
         }
         return new Evaluation(o.decision().name().toLowerCase(), null, micros);
+    }
+
+    private static Evaluation evaluateRoute(PolicyHost host, PolicyModule module, String tenant, RouteInput input) {
+        long t0 = System.nanoTime();
+        RouteOutcome o = host.route(tenant, module, input);
+        long micros = (System.nanoTime() - t0) / 1_000;
+        if (o.isError()) {
+            return new Evaluation("error", o.error().kind().name().toLowerCase(), micros);
+        }
+        return new Evaluation(RouteDecisions.label(o.order(), input.candidates()), null, micros);
     }
 
     private void requestRefresh() {

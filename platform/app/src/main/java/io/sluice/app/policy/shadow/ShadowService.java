@@ -17,6 +17,7 @@ import io.sluice.app.policy.shadow.ShadowDtos.ShadowView;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
 import io.sluice.core.error.SluiceException;
+import io.sluice.policy.host.Hook;
 import io.sluice.policy.host.PolicyModule;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,8 +32,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Shadow bindings, diff reports, replays and the pin rule (POL-8, ADR 0026). A tenant only ever reaches its own
- * policies (SEC-3): every query is keyed by the caller's tenant, so another tenant's policy is simply not found.
+ * Shadow bindings, diff reports, replays and the pin rule (POL-8, ADR 0026). Reports and replays are per hook: the
+ * {@code admit} and the {@code route} decisions of a policy bound to both are compared separately (ADR 0036). A
+ * tenant only ever reaches its own policies (SEC-3): every query is keyed by the caller's tenant, so another tenant's
+ * policy is simply not found.
  * The blocking methods run on worker threads, never on an event loop.
  */
 @ApplicationScoped
@@ -53,7 +56,8 @@ public class ShadowService {
 
     public ShadowView shadow(String tenant, String name) {
         checkName(name);
-        List<Object[]> rows = query("select s.name, s.version, v.digest, b.version, s.created_at, s.created_by from policy_shadows s"
+        List<Object[]> rows = query("select s.name, s.version, v.digest, b.version, s.created_at, s.created_by, v.hooks_json, b.hooks_json"
+                + " from policy_shadows s"
                 + " join policy_versions v on v.tenant_id = s.tenant_id and v.name = s.name and v.version = s.version"
                 + " left join policy_bindings b on b.tenant_id = s.tenant_id and b.name = s.name"
                 + " where s.tenant_id = ?1 and s.name = ?2", tenant, name);
@@ -61,7 +65,33 @@ public class ShadowService {
             throw notFound("path.name", "policy " + name + " has no shadow candidate");
         }
         Object[] r = rows.get(0);
-        return new ShadowView((String) r[0], (String) r[1], (String) r[2], (String) r[3], time(r[4]), (String) r[5]);
+        return new ShadowView((String) r[0], (String) r[1], (String) r[2], (String) r[3], compared((String) r[6], (String) r[7]),
+                time(r[4]), (String) r[5]);
+    }
+
+    /** The hooks a shadow compares: those both the candidate implements and the binding is bound to, admit first. */
+    private static List<String> compared(String candidateHooksJson, String boundHooksJson) {
+        List<String> hooks = new ArrayList<>();
+        for (Hook h : Hook.values()) {
+            if (hasHook(candidateHooksJson, h) && hasHook(boundHooksJson, h)) {
+                hooks.add(h.wireName());
+            }
+        }
+        return hooks;
+    }
+
+    /** Whether a stored hooks JSON array (as {@code policy_versions} and {@code policy_bindings} hold it) names the hook. */
+    private static boolean hasHook(String hooksJson, Hook hook) {
+        return hooksJson != null && hooksJson.contains("\"" + hook.wireName() + "\"");
+    }
+
+    /** The hook a report asks for; 400 with {@code field} when it names none. */
+    private static Hook hookParam(String value, String field) {
+        try {
+            return Hook.fromWireName(value);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.invalid(field, "hook must be admit or route");
+        }
     }
 
     public ShadowView putShadow(String tenant, String subject, String name, ShadowPut put) {
@@ -70,13 +100,15 @@ public class ShadowService {
             throw SluiceException.invalid("version", "version must match " + VERSION.pattern());
         }
         String[] candidate = version(tenant, name, put.version());
-        if (!candidate[1].contains("\"admit\"")) {
-            throw SluiceException.invalid("version", "version " + put.version() + " does not implement hook admit, the hook shadows compare");
-        }
         List<Object[]> binding = query("select version, hooks_json from policy_bindings where tenant_id = ?1 and name = ?2", tenant, name);
-        if (binding.isEmpty() || !((String) binding.get(0)[1]).contains("\"admit\"")) {
+        if (binding.isEmpty()) {
             throw new SluiceException(SluiceError.of(ErrorCode.CONFLICT,
-                    "policy " + name + " is not bound to hook admit: a shadow runs next to the bound version").withField("path.name"));
+                    "policy " + name + " is not bound: a shadow runs next to the bound version").withField("path.name"));
+        }
+        String boundHooks = (String) binding.get(0)[1];
+        if (compared(candidate[1], boundHooks).isEmpty()) {
+            throw SluiceException.invalid("version", "version " + put.version() + " implements none of the hooks policy " + name
+                    + " is bound to (" + boundHooks + "), so there is nothing to compare");
         }
         if (put.version().equals(binding.get(0)[0])) {
             throw SluiceException.invalid("version", "version " + put.version() + " is the bound version; a shadow must be another version");
@@ -99,11 +131,26 @@ public class ShadowService {
 
     // ------------------------------------------------------------------------------------------ reports
 
-    /** Live pairs recorded since the shadow was bound, across every instance. */
-    public Report shadowReport(String tenant, String name) {
+    /**
+     * Live pairs of one hook recorded since the shadow was bound, across every instance.
+     *
+     * @param hookName {@code admit} or {@code route}; null for the first hook the shadow compares (admit when it
+     *     compares both, as before route decisions were shadowed)
+     */
+    public Report shadowReport(String tenant, String name, String hookName) {
         ShadowView shadow = shadow(tenant, name);
-        Object[] where = {tenant, name, shadow.version(), shadow.createdAt()};
-        String filter = " from policy_shadow_results where tenant_id = ?1 and name = ?2 and candidate_version = ?3 and recorded_at >= ?4";
+        Hook hook;
+        if (hookName != null) {
+            hook = hookParam(hookName, "hook");
+        } else {
+            hook = shadow.hooks().isEmpty() ? Hook.ADMIT : Hook.fromWireName(shadow.hooks().get(0));
+        }
+        if (hookName != null && !hasHook(version(tenant, name, shadow.version())[1], hook)) {
+            throw SluiceException.invalid("hook", "shadow candidate " + shadow.version() + " does not implement hook " + hook.wireName());
+        }
+        Object[] where = {tenant, name, shadow.version(), shadow.createdAt(), hook.wireName()};
+        String filter = " from policy_shadow_results where tenant_id = ?1 and name = ?2 and candidate_version = ?3 and recorded_at >= ?4"
+                + " and hook = ?5";
         List<Pair> pairs = new ArrayList<>();
         long evaluated = 0;
         long disagreements = 0;
@@ -135,11 +182,14 @@ public class ShadowService {
             latency = new Latency(((Number) l[0]).longValue(), ((Number) l[1]).longValue());
         }
         OffsetDateTime now = noteReport(tenant, name, shadow.version(), "shadow", evaluated);
-        return new Report(name, shadow.version(), "shadow", now, shadow.createdAt(), evaluated, disagreements, pairs, samples,
-                new Errors(errors, byKind), latency);
+        return new Report(name, shadow.version(), "shadow", hook.wireName(), now, shadow.createdAt(), evaluated, disagreements, pairs,
+                samples, new Errors(errors, byKind), latency);
     }
 
-    /** Runs {@code version} on the decisions recorded in the last {@code hours} hours, newest first. Blocks. */
+    /**
+     * Runs {@code version} on the decisions of one hook recorded in the last {@code hours} hours, newest first. The hook
+     * defaults to admit when the version implements it, else route. Blocks.
+     */
     public Report replay(String tenant, String name, ReplayPost post) {
         checkName(name);
         int maxHours = config.policy().shadow().retentionHours();
@@ -149,9 +199,12 @@ public class ShadowService {
         if (post.hours() == null || post.hours() < 1 || post.hours() > maxHours) {
             throw SluiceException.invalid("hours", "hours must be between 1 and " + maxHours + " (the record retention)");
         }
+        Hook requested = post.hook() == null ? null : hookParam(post.hook(), "hook");
         String[] candidate = version(tenant, name, post.version());
-        if (!candidate[1].contains("\"admit\"")) {
-            throw SluiceException.invalid("version", "version " + post.version() + " does not implement hook admit, the hook replays compare");
+        Hook hook = requested != null ? requested : hasHook(candidate[1], Hook.ADMIT) ? Hook.ADMIT : Hook.ROUTE;
+        if (!hasHook(candidate[1], hook)) {
+            throw SluiceException.invalid("version", "version " + post.version() + " does not implement hook " + hook.wireName()
+                    + ", the hook this replay compares");
         }
         PolicyModule module;
         try {
@@ -163,8 +216,8 @@ public class ShadowService {
         }
         OffsetDateTime windowStart = OffsetDateTime.now(ZoneOffset.UTC).minusHours(post.hours());
         List<Object[]> records = query("select decision, input_json, recorded_at from policy_decisions"
-                + " where tenant_id = ?1 and name = ?2 and recorded_at >= ?3 order by recorded_at desc, id desc limit "
-                + Math.max(1, config.policy().shadow().replayMaxRecords()), tenant, name, windowStart);
+                + " where tenant_id = ?1 and name = ?2 and hook = ?4 and recorded_at >= ?3 order by recorded_at desc, id desc limit "
+                + Math.max(1, config.policy().shadow().replayMaxRecords()), tenant, name, windowStart, hook.wireName());
         Map<String, Long> pairCounts = new TreeMap<>();
         Map<String, List<Sample>> samplesByPair = new TreeMap<>();
         Map<String, Long> byKind = new TreeMap<>();
@@ -174,7 +227,9 @@ public class ShadowService {
         int i = 0;
         for (Object[] r : records) {
             String active = (String) r[0];
-            ShadowRuntime.Evaluation e = runtime.replay(module, tenant, DecisionLog.parse((String) r[1]));
+            ShadowRuntime.Evaluation e = hook == Hook.ROUTE
+                    ? runtime.replayRoute(module, tenant, DecisionLog.parseRoute((String) r[1]))
+                    : runtime.replay(module, tenant, DecisionLog.parse((String) r[1]));
             latencies[i++] = e.latencyMicros();
             String key = active + "\u0000" + e.decision();
             pairCounts.merge(key, 1L, Long::sum);
@@ -200,7 +255,7 @@ public class ShadowService {
             latency = new Latency(percentile(latencies, 0.5), percentile(latencies, 0.99));
         }
         OffsetDateTime now = noteReport(tenant, name, post.version(), "replay", records.size());
-        return new Report(name, post.version(), "replay", now, windowStart, records.size(), disagreements, pairs, samples,
+        return new Report(name, post.version(), "replay", hook.wireName(), now, windowStart, records.size(), disagreements, pairs, samples,
                 new Errors(errors, byKind), latency);
     }
 
