@@ -1,5 +1,7 @@
 package io.sluice.app.pools;
 
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.catalog.CatalogService;
 import io.sluice.app.http.ErrorBody;
@@ -239,7 +241,16 @@ public class PoolControl {
             return;
         }
         LOG.infof("pool %s switches to model %s (catalog entry %s), as a reload stored", p.id(), stored.modelName(), stored.modelRef());
-        catalog.verifyForLoad(stored.modelId().toString()).subscribeAsCompletionStage().whenComplete((target, err) -> {
+        // Called from a change notification or a timer, outside any request: the verification reads and writes the entry
+        // through Panache, which needs a context of its own, so it runs on a worker thread as the load check's does.
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            CatalogService.LoadTarget target = null;
+            Throwable err = null;
+            try {
+                target = VertxContextSupport.subscribeAndAwait(() -> catalog.verifyForLoad(stored.modelId().toString()));
+            } catch (Throwable t) {
+                err = t;
+            }
             if (err == null && target != null) {
                 stageSwitch(p, stored.modelRef(), target, now, null, false);
                 return;

@@ -74,6 +74,7 @@ class PoolModelSwitchClusterIT {
         startSimulator();
         // Trust roots generated for this run; TestSigner signs with their private halves.
         env.put("SLUICE_CATALOG_TRUST_ROOTS", new CatalogKeys().start().get("sluice.catalog.trust-roots"));
+        env.put("SLUICE_CATALOG_TRUST_POLICY", "strict"); // the dev profile's is permissive
         first = startApp("1");
         second = startApp("2");
         for (String url : List.of(first.url(), second.url())) {
