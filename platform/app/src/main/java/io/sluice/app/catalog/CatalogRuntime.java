@@ -39,7 +39,9 @@ import org.jboss.logging.Logger;
  * override a deprecation, held as one immutable {@link CatalogSnapshot}. It is read from PostgreSQL at start-up,
  * after every change made through this instance (before that change is answered), when the database notifies a
  * change ({@link ChangeFeed}, triggers of migration V5: made by another instance or by hand), and every 30 seconds
- * as a safety net. Admission only reads memory; it never waits for the database.
+ * as a safety net. Admission only reads memory; it never waits for the database. Until the first read succeeds it is
+ * retried every second, and {@link #readOnce()} stays false: the pools' load check refuses every load meanwhile
+ * (ADR 0034), since an empty view would let any artifact pass.
  *
  * <p>Also publishes the gauge {@code model_state{model_id,state}}: 1 for the entry's current state, 0 for the others.
  */
@@ -48,6 +50,7 @@ public class CatalogRuntime {
     private static final Logger LOG = Logger.getLogger(CatalogRuntime.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long REFRESH_MS = 30_000;
+    private static final long FIRST_READ_RETRY_MS = 1_000;
 
     @Inject
     ChangeFeed changes;
@@ -75,6 +78,10 @@ public class CatalogRuntime {
     private final List<java.util.function.Consumer<List<Entry>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<UUID, ModelState> states = new ConcurrentHashMap<>();
     private final AtomicBoolean refreshRequested = new AtomicBoolean();
+    private final AtomicBoolean firstReadRetryScheduled = new AtomicBoolean();
+    private volatile boolean readOnce;
+    private volatile String lastReadFailure = "not read yet";
+    private int failedFirstReads;
     private ScheduledExecutorService refresher;
 
     void start(@Observes @Priority(95) StartupEvent ev) {
@@ -121,6 +128,19 @@ public class CatalogRuntime {
         return entries;
     }
 
+    /**
+     * Whether the catalog was read at least once since start. Until then {@link #entries()} is empty because nothing
+     * is known, not because the catalog is empty.
+     */
+    public boolean readOnce() {
+        return readOnce;
+    }
+
+    /** Why the last read failed (null after a successful one), for the reasons the pools give. */
+    public String lastReadFailure() {
+        return lastReadFailure;
+    }
+
     /** Called with every entry after each refresh, on the refreshing thread (never an event loop). */
     public void onRefresh(java.util.function.Consumer<List<Entry>> listener) {
         listeners.add(listener);
@@ -156,8 +176,33 @@ public class CatalogRuntime {
         try {
             reload();
         } catch (Throwable t) {
-            LOG.warnf("could not refresh the catalog view (keeping the previous one): %s", t.toString());
+            String cause = rootMessage(t);
+            lastReadFailure = cause;
+            if (readOnce) {
+                LOG.warnf("could not refresh the catalog view (keeping the previous one): %s", cause);
+                return;
+            }
+            // Every pool load is refused until the catalog is read: retry soon rather than at the 30 s safety net, and
+            // log the first failure and then every 30th, not each second.
+            if (failedFirstReads++ % 30 == 0) {
+                LOG.warnf("could not read the catalog (%d attempt(s)); pool loads are refused until it can be read: %s",
+                        failedFirstReads, cause);
+            }
+            if (refresher != null && firstReadRetryScheduled.compareAndSet(false, true)) {
+                refresher.schedule(() -> {
+                    firstReadRetryScheduled.set(false);
+                    refreshQuietly();
+                }, FIRST_READ_RETRY_MS, TimeUnit.MILLISECONDS);
+            }
         }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 
     /** Re-reads states, splits and overrides. Blocks the calling thread (never an event loop). */
@@ -204,6 +249,8 @@ public class CatalogRuntime {
         }
         snapshot = new CatalogSnapshot(ms, splits, new HashSet<>(overriders), continuing);
         entries = List.copyOf(read);
+        lastReadFailure = null;
+        readOnce = true;
         for (var l : listeners) {
             try {
                 l.accept(entries);

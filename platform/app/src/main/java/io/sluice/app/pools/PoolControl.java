@@ -1,5 +1,7 @@
 package io.sluice.app.pools;
 
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.app.catalog.CatalogRuntime;
 import io.sluice.app.catalog.CatalogService;
 import io.sluice.app.http.ErrorBody;
@@ -58,6 +60,9 @@ public class PoolControl {
 
     @Inject
     io.sluice.app.catalog.CatalogTrust trust;
+
+    @Inject
+    PoolModels models;
 
     private final Map<String, PoolReloadStatus> reloads = new ConcurrentHashMap<>();
 
@@ -175,9 +180,12 @@ public class PoolControl {
      * mismatch, or no Ready replica within 30 s, rolls back: the pool goes on serving what its engines serve, and the
      * reload's status carries the cause. An entry of another model switches the pool to that model atomically
      * ({@link #switchModel}: new replicas Ready and reporting the entry's digest before the old ones leave). A ref
-     * outside the catalog is accepted only as the pool's own model (a re-probe, as before the catalog).
+     * outside the catalog is accepted only as the pool's own model (a re-probe, as before the catalog). A switch is
+     * stored once in force here, and every instance applies it, now and after restarts ({@link PoolModels}, ADR 0034).
+     *
+     * @param by the admin's token subject, stored with a switch
      */
-    public CompletionStage<PoolActionAccepted> reload(Pool p, String newModelRef) {
+    public CompletionStage<PoolActionAccepted> reload(Pool p, String newModelRef, String by) {
         PoolReloadStatus running = reloads.get(p.id());
         if (running != null && running.endedAt() == null) {
             throw SluiceException.of(ErrorCode.CONFLICT, "a reload of pool " + p.id() + " is already running");
@@ -188,7 +196,7 @@ public class PoolControl {
                         + " names no catalog entry and is not the model of pool " + p.id() + " (" + p.model() + ")").withField("new_model_ref"));
             }
             if (target != null && !p.model().equals(target.name()) && !p.model().equals(target.ref())) {
-                return switchModel(p, newModelRef, target);
+                return switchModel(p, newModelRef, target, by);
             }
             return start(p, newModelRef, target);
         });
@@ -206,43 +214,116 @@ public class PoolControl {
     }
 
     /**
-     * A reload to a catalog entry of another model (POOL-3, ADR 0031): new replicas for the entry's {@code name} are made
-     * Ready on the pool's engines, each reporting the entry's digest, while the current model goes on serving
-     * ({@link TaskScheduler#switchModel}). Only then does the pool switch; otherwise it ends {@code rolled_back} and
-     * nothing changed.
+     * A reload to a catalog entry of another model (POOL-3, ADR 0031, ADR 0034): new replicas for the entry's
+     * {@code name} are made Ready on the pool's engines, each reporting the entry's digest, while the current model goes
+     * on serving ({@link TaskScheduler#switchModel}). Only then does the pool switch, and the switch is stored for every
+     * instance; otherwise it ends {@code rolled_back} and nothing changed, here or in the database.
      */
-    private CompletionStage<PoolActionAccepted> switchModel(Pool p, String newModelRef, CatalogService.LoadTarget target) {
+    private CompletionStage<PoolActionAccepted> switchModel(Pool p, String newModelRef, CatalogService.LoadTarget target, String by) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         begin(p, newModelRef, target.id(), now);
-        String from = p.model();
         return drains.end(p).thenApply(v -> {
-            AtomicBoolean mismatch = new AtomicBoolean();
-            scheduler.switchModel(p, target.name(), (pool, probe) -> {
-                String reported = digest(probe);
-                if (target.artifactDigest().equals(reported)) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                if (mismatch.compareAndSet(false, true)) {
-                    trust.countDigestMismatch();
-                }
-                return CompletableFuture.completedFuture("digest mismatch: the engine reports " + (reported == null ? "no sha256 digest" : reported)
-                        + ", catalog entry " + target.ref() + " is " + target.artifactDigest());
-            }, RELOAD_WAIT_MS).whenComplete((replicas, err) -> {
-                OffsetDateTime ended = OffsetDateTime.now(ZoneOffset.UTC);
-                if (err == null) {
-                    LOG.infof("pool %s switched from model %s to %s (catalog entry %s) with %d replica(s) Ready", p.id(), from,
-                            target.name(), target.ref(), replicas.stream().filter(r -> r.state() == ReplicaState.READY).count());
-                    reloads.put(p.id(), new PoolReloadStatus("succeeded", newModelRef, target.id(), now, ended, null));
-                    return;
-                }
-                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-                ErrorCode code = mismatch.get() ? ErrorCode.UNTRUSTED_ARTIFACT : ErrorCode.POOL_UNAVAILABLE;
-                reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, target.id(), now, ended, ErrorBody.of(SluiceError.of(code,
-                        "no replica of pool " + p.id() + " could load " + target.ref() + " (" + cause.getMessage() + "); the load is refused"
-                                + " and the pool keeps serving model " + from).withField("new_model_ref"), null)));
-            });
+            stageSwitch(p, newModelRef, target, now, by, true);
             return new PoolActionAccepted(p.id(), "reload", now, null, newModelRef);
         });
+    }
+
+    /**
+     * Applies a switch stored by a reload elsewhere, or before this instance restarted with the pool already probed
+     * ({@link PoolModels}): the entry is verified again (CAT-3) and the same staged switch runs, recorded as the pool's
+     * reload here. When a reload of the pool runs here already, nothing happens; the next refresh looks again.
+     */
+    void applyStored(Pool p, PoolModels.Stored stored) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        try {
+            begin(p, stored.modelRef(), stored.modelId(), now);
+        } catch (SluiceException running) {
+            return;
+        }
+        LOG.infof("pool %s switches to model %s (catalog entry %s), as a reload stored", p.id(), stored.modelName(), stored.modelRef());
+        // Called from a change notification or a timer, outside any request: the verification reads and writes the entry
+        // through Panache, which needs a context of its own, so it runs on a worker thread as the load check's does.
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            CatalogService.LoadTarget target = null;
+            Throwable err = null;
+            try {
+                target = VertxContextSupport.subscribeAndAwait(() -> catalog.verifyForLoad(stored.modelId().toString()));
+            } catch (Throwable t) {
+                err = t;
+            }
+            if (err == null && target != null) {
+                stageSwitch(p, stored.modelRef(), target, now, null, false);
+                return;
+            }
+            Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+            SluiceError error = cause instanceof SluiceException se ? se.error()
+                    : SluiceError.of(ErrorCode.POOL_UNAVAILABLE, "catalog entry " + stored.modelRef() + " of the stored switch "
+                            + (cause == null ? "no longer exists" : "could not be verified (" + cause.getMessage() + ")"));
+            LOG.warnf("pool %s keeps serving model %s: the stored switch to %s cannot apply: %s", p.id(), p.model(), stored.modelRef(),
+                    error.message());
+            reloads.put(p.id(), new PoolReloadStatus("rolled_back", stored.modelRef(), stored.modelId(), now,
+                    OffsetDateTime.now(ZoneOffset.UTC), ErrorBody.of(error, null)));
+        });
+    }
+
+    /**
+     * Stages the switch of {@code p} to {@code target} and records how it ended in the pool's reload status. With
+     * {@code store}, a switch in force here is stored before it counts as succeeded; when it cannot be stored the pool
+     * switches back, so that this instance does not serve a model the others never will.
+     */
+    private void stageSwitch(Pool p, String newModelRef, CatalogService.LoadTarget target, OffsetDateTime now, String by, boolean store) {
+        String from = p.model();
+        String fromDigest = digest(reference(p));
+        AtomicBoolean mismatch = new AtomicBoolean();
+        scheduler.switchModel(p, target.name(), (pool, probe) -> {
+            String reported = digest(probe);
+            if (target.artifactDigest().equals(reported)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (mismatch.compareAndSet(false, true)) {
+                trust.countDigestMismatch();
+            }
+            return CompletableFuture.completedFuture("digest mismatch: the engine reports " + (reported == null ? "no sha256 digest" : reported)
+                    + ", catalog entry " + target.ref() + " is " + target.artifactDigest());
+        }, RELOAD_WAIT_MS).whenComplete((replicas, err) -> {
+            if (err != null) {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                ErrorCode code = mismatch.get() ? ErrorCode.UNTRUSTED_ARTIFACT : ErrorCode.POOL_UNAVAILABLE;
+                reloads.put(p.id(), new PoolReloadStatus("rolled_back", newModelRef, target.id(), now, OffsetDateTime.now(ZoneOffset.UTC),
+                        ErrorBody.of(SluiceError.of(code, "no replica of pool " + p.id() + " could load " + target.ref() + " ("
+                                + cause.getMessage() + "); the load is refused and the pool keeps serving model " + from)
+                                .withField("new_model_ref"), null)));
+                return;
+            }
+            LOG.infof("pool %s switched from model %s to %s (catalog entry %s) with %d replica(s) Ready", p.id(), from,
+                    target.name(), target.ref(), replicas.stream().filter(r -> r.state() == ReplicaState.READY).count());
+            if (!store) {
+                reloads.put(p.id(), new PoolReloadStatus("succeeded", newModelRef, target.id(), now, OffsetDateTime.now(ZoneOffset.UTC), null));
+                return;
+            }
+            models.store(p, target, by).whenComplete((stored, storeErr) -> {
+                if (storeErr == null) {
+                    reloads.put(p.id(), new PoolReloadStatus("succeeded", newModelRef, target.id(), now, OffsetDateTime.now(ZoneOffset.UTC), null));
+                    return;
+                }
+                LOG.warnf("pool %s: could not store the switch to %s (%s); switching back to model %s", p.id(), target.ref(),
+                        storeErr.toString(), from);
+                switchBack(p, from, fromDigest).whenComplete((back, backErr) -> reloads.put(p.id(), new PoolReloadStatus("rolled_back",
+                        newModelRef, target.id(), now, OffsetDateTime.now(ZoneOffset.UTC), ErrorBody.of(SluiceError.of(
+                                ErrorCode.DEPENDENCY_UNAVAILABLE, "the switch of pool " + p.id() + " to " + target.ref()
+                                        + " could not be stored, so the other instances would not serve it; "
+                                        + (backErr == null ? "the pool serves model " + from + " again"
+                                                : "switching back to model " + from + " failed too (" + backErr.getMessage() + ")"))
+                                .withRetryAfter(1_000L), null))));
+            });
+        });
+    }
+
+    /** Switches {@code p} back to the model it served, whose engines must report the digest they reported then. */
+    private CompletableFuture<List<Replica>> switchBack(Pool p, String model, String modelDigest) {
+        return scheduler.switchModel(p, model, (pool, probe) -> CompletableFuture.completedFuture(
+                modelDigest == null || modelDigest.equals(digest(probe)) ? null
+                        : "the engine reports " + digest(probe) + ", not " + modelDigest + " as before the switch"), RELOAD_WAIT_MS);
     }
 
     private CompletionStage<PoolActionAccepted> start(Pool p, String newModelRef, CatalogService.LoadTarget target) {

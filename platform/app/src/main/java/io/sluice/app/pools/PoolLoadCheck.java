@@ -36,6 +36,10 @@ import java.util.stream.Collectors;
  * whose {@code name} is. A model the catalog does not know passes through (ADR 0011). An engine that reports no sha256
  * digest (llama.cpp reports a path) cannot be checked: a pinned pool refuses it, a pool naming only the model passes
  * it, as such a pool serves no entry (ADR 0021).
+ *
+ * <p>Until the catalog has been read once ({@link CatalogRuntime#readOnce()}), every load is refused with the read's
+ * cause (ADR 0034): an unread catalog holds no entries, and checking against it would pass any artifact. The refresh
+ * that first succeeds probes the refused pools again.
  */
 @ApplicationScoped
 public class PoolLoadCheck implements LoadGate {
@@ -77,6 +81,10 @@ public class PoolLoadCheck implements LoadGate {
 
     @Override
     public CompletionStage<String> check(Pool pool, EngineProbe probe) {
+        if (!catalog.readOnce()) {
+            return CompletableFuture.completedFuture(REFUSED + "the catalog could not be read yet (" + catalog.lastReadFailure()
+                    + "), so the artifact of pool " + pool.id() + " cannot be checked; the load is checked once the catalog is read");
+        }
         String model = pool.model();
         List<Entry> named = catalog.entries().stream().filter(e -> model.equals(e.ref()) || model.equals(e.name())).toList();
         if (named.isEmpty()) {

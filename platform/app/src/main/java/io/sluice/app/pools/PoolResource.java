@@ -83,6 +83,6 @@ public class PoolResource {
         if (body == null || body.newModelRef() == null || body.newModelRef().isBlank() || body.newModelRef().length() > 256) {
             throw SluiceException.invalid("new_model_ref", "new_model_ref must be 1..256 characters");
         }
-        return control.reload(pool, body.newModelRef()).thenApply(a -> Response.accepted(a).build());
+        return control.reload(pool, body.newModelRef(), caller.subject()).thenApply(a -> Response.accepted(a).build());
     }
 }

@@ -88,6 +88,7 @@ class PoolModelSwitchTest extends CatalogApiSupport {
         assertThat(refused.getString("model_ref")).isEqualTo("swap-old");
         assertThat(refused.getString("state")).isEqualTo("ready");
         assertThat(mismatches()).isGreaterThan(before);
+        assertThat(countRows("pool_models where pool_id = '" + POOL + "'")).as("a rolled-back reload stores nothing").isZero();
         assertThat(succeeded(tenant, submit(tenant, task("swap-old")))).as("the old model keeps serving").isEqualTo(POOL);
 
         // The entry whose artifact the engine holds: a task of the old model runs while the new replicas load.
@@ -105,6 +106,8 @@ class PoolModelSwitchTest extends CatalogApiSupport {
         assertThat(switched.getString("model_ref")).isEqualTo("swap-new");
         assertThat(switched.getString("state")).isEqualTo("ready");
         assertThat(switched.getString("model_digest")).isEqualTo("sha256:" + SluiceStack.SWAP_NEW_DIGEST);
+        assertThat(countRows("pool_models where pool_id = '" + POOL + "' and model_id = '" + good + "' and model_name = 'swap-new'"
+                + " and configured_model = 'swap-old'")).as("the switch is stored for every instance (ADR 0034)").isEqualTo(1);
         assertThat(succeeded(tenant, running)).as("the task running on the old model finished there").isEqualTo(POOL);
         assertThat(succeeded(tenant, submit(tenant, task("swap-new:" + tag)))).isEqualTo(POOL);
         // The old model is no longer served here.

@@ -146,6 +146,11 @@ class MigrationStepsTest {
                 "insert into policy_refused_modules (digest, rules, reason, message, refused_at) values ('sha256:" + HEX2
                         + "', 'module=4194304', 'TOO_COMPLEX', 'module has a function body of 70000 bytes', '2026-01-01T00:00:00Z')"),
                 List.of("select digest, rules, reason, message, refused_at from policy_refused_modules")));
+        SEEDS.put(11, new Seed(List.of(
+                "insert into pool_models (pool_id, configured_model, model_id, model_ref, model_name, artifact_digest, switched_at, switched_by)"
+                        + " values ('pool-a', 'dev-tiny', '" + M1 + "', 'llama:q4', 'llama', 'sha256:" + HEX + "', '2026-01-01T00:00:00Z', 'ops')"),
+                List.of("select pool_id, configured_model, model_id, model_ref, model_name, artifact_digest, switched_at, switched_by"
+                        + " from pool_models")));
         SEEDS.put(13, new Seed(List.of(
                 "insert into policy_decisions (tenant_id, name, hook, version, decision, input_json, recorded_at)"
                         + " values ('acme', 'gate', 'route', '1.0.0', 'pool-a>pool-b', '{\"candidates\":[]}', '2026-01-01T00:00:01Z')",

@@ -39,6 +39,8 @@ public final class TaskScheduler implements AutoCloseable {
     private final Watchdog watchdog;
     private final ScheduledExecutorService timers;
     private final BiFunction<PoolConfig, ReplicaConfig, EngineAdapter> adapters;
+    /** Set once probing started: from then on a pool's replicas change only through {@link #switchModel}. */
+    private volatile boolean started;
     private final DispatchTrigger trigger;
 
     /**
@@ -126,7 +128,8 @@ public final class TaskScheduler implements AutoCloseable {
     }
 
     /** Starts replica probing, the watchdog and retention eviction. */
-    public void start() {
+    public synchronized void start() {
+        started = true;
         prober.start(pools);
         timers.scheduleWithFixedDelay(watchdog::tick, WATCHDOG_TICK_MS, WATCHDOG_TICK_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(() -> runs.evictExpired(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
@@ -207,6 +210,26 @@ public final class TaskScheduler implements AutoCloseable {
                     trigger.dispatch(pool);
                     return List.copyOf(staged);
                 });
+    }
+
+    /**
+     * Sets the model {@code pool} serves before probing starts (a switch an earlier reload stored, ADR 0034): its
+     * replicas are rebuilt for {@code model} on the same engine endpoints, and their first load is checked and made
+     * Ready like any other. Once probing runs, replicas in use must not be replaced unstaged: {@link #switchModel} does
+     * that, so this refuses then.
+     *
+     * @throws IllegalStateException after {@link #start()}
+     */
+    public synchronized void serveFromStart(Pool pool, String model) {
+        if (started) {
+            throw new IllegalStateException("pool " + pool.id() + " is probed already; switch its model with switchModel");
+        }
+        PoolConfig next = pool.config().withModel(model);
+        List<Replica> rebuilt = new java.util.ArrayList<>();
+        for (ReplicaConfig rc : next.replicas()) {
+            rebuilt.add(new Replica(rc.id(), pool.id(), adapters.apply(next, rc), rc.labels()));
+        }
+        pool.switchTo(next, rebuilt).forEach(r -> r.adapter().close());
     }
 
     private static String failureOf(CompletableFuture<?> f) {
