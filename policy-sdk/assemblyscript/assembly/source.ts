@@ -12,6 +12,23 @@ import { JsonReader, ObjectView } from "./json";
 declare function input_length(): u64;
 @external("extism:host/env", "input_load_u64")
 declare function input_load_u64(offset: u64): u64;
+@external("extism:host/env", "input_load_u8")
+declare function input_load_u8(offset: u64): u8;
+
+/**
+ * Length of the current call's 1.1 input. A string's last bytes are read as one word only when 8 bytes remain before
+ * it: the JavaScript Extism host faults on an `input_load_u64` that passes the end of the input (the Java host fills
+ * with zeros), and a plugin must decide the same under every Extism host.
+ */
+let inputEnd: u64 = 0;
+
+/** The `n` (< 8) bytes at `from` as a little-endian word, never reading past the end of the input. */
+function loadTail(from: u64, n: i32): u64 {
+  if (from + 8 <= inputEnd) return input_load_u64(from);
+  let w: u64 = 0;
+  for (let j = n - 1; j >= 0; j--) w = (w << 8) | <u64>input_load_u8(from + <u64>j);
+  return w;
+}
 
 /** Slot numbers of the 1.1 layout (ABI.md section 12). Append only. */
 export namespace Slot {
@@ -132,6 +149,7 @@ export class SlotSource extends InputSource {
   constructor() {
     super();
     this.length = input_length();
+    inputEnd = this.length;
     const head = this.length >= HEADER_BYTES ? input_load_u64(0) : 0;
     if (<u32>head != MAGIC || ((<u32>(head >>> 32)) & 0xffff) != 1) {
       throw new Error("input is not in the ABI 1.1 slot layout (is the plugin declaring the ABI version it reads?)");
@@ -226,7 +244,7 @@ function copyInput(to: usize, from: u64, n: i32): void {
   let i = 0;
   for (; i + 8 <= n; i += 8) store<u64>(to + <usize>i, input_load_u64(from + <u64>i));
   if (i < n) {
-    let w = input_load_u64(from + <u64>i);
+    let w = loadTail(from + <u64>i, n - i);
     for (; i < n; i++) {
       store<u8>(to + <usize>i, <u8>w);
       w >>>= 8;
@@ -277,7 +295,7 @@ function inputEquals(from: u64, p: usize, n: i32): bool {
     if (input_load_u64(from + <u64>i) != load<u64>(p + <usize>i)) return false;
   }
   if (i < n) {
-    const w = input_load_u64(from + <u64>i);
+    const w = loadTail(from + <u64>i, n - i);
     const bits = <u64>(n - i) << 3;
     const mask = (<u64>1 << bits) - 1;
     let mine: u64 = 0;

@@ -12,7 +12,9 @@ import java.util.Objects;
  *     discarded. It is CPU time, not wall time, so that a loaded machine, which slows the thread but does
  *     not make the guest do more work, cannot trip it (ADR 0007). Checked every watchdog tick (a tenth of
  *     the limit, at most 1 ms): a call may run up to about one tick past it. Where the JVM cannot measure
- *     thread CPU time, the same span of wall time is charged instead
+ *     thread CPU time, the same span of wall time is charged instead. Growing the guest's memories into new
+ *     backing arrays is the host's work, bounded by {@code memoryBytes}: it is timed and not charged (ADR 0038),
+ *     so a guest growing its memory without end ends as {@link PolicyErrorKind#MEMORY} however slow the machine
  * @param callWallTimeout wall-clock stop of one guest call (default 1 s, and never below
  *     {@code callTimeout}): the call is interrupted and reported as {@link PolicyErrorKind#TIMEOUT} when
  *     it has run this long whatever CPU time it used. It bounds how long a caller and a tenant slot can be
@@ -43,11 +45,6 @@ import java.util.Objects;
  *     past its limit (default true), instead of handing each call to a worker thread and back (false). The
  *     hand-off costs more than the guest on small machines (ADR 0005); the tenant bound, the limits and
  *     the discard-after-violation rule are the same in both modes. Upload-time calls always use workers.
- * @param memoryGrowthAllowancePerMib CPU time added to {@code callTimeout} for every MiB of memory a call
- *     grows (default 3 ms). Zeroing, copying and first touching grown memory is JVM and kernel work, bounded by
- *     {@code memoryBytes}; without the allowance a guest growing its memory past the limit was stopped as a
- *     {@code TIMEOUT} before it reached the limit. A call therefore uses at most {@code callTimeout} plus
- *     {@code memoryBytes / 1 MiB} times this allowance of CPU time, plus one watchdog tick (ADR 0025)
  * @param maxFunctions functions (imported and defined) a module may declare (default 10,000); checked on
  *     the section headers before anything is compiled
  * @param maxFunctionBodyBytes size of the largest function body (default 64 KiB), checked before compiling:
@@ -73,7 +70,6 @@ public record PolicyLimits(
         Duration quarantineTime,
         int warmUpCalls,
         boolean onCallerThread,
-        Duration memoryGrowthAllowancePerMib,
         int maxFunctions,
         int maxFunctionBodyBytes,
         int maxCodeBytes) {
@@ -94,10 +90,6 @@ public record PolicyLimits(
         requirePositive(instantiateTimeout, "instantiateTimeout");
         requirePositive(compileTimeout, "compileTimeout");
         requirePositive(quarantineTime, "quarantineTime");
-        Objects.requireNonNull(memoryGrowthAllowancePerMib, "memoryGrowthAllowancePerMib");
-        if (memoryGrowthAllowancePerMib.isNegative()) {
-            throw new IllegalArgumentException("memoryGrowthAllowancePerMib must be >= 0: " + memoryGrowthAllowancePerMib);
-        }
         if (maxFunctions < 1 || maxFunctionBodyBytes < 1024 || maxCodeBytes < maxFunctionBodyBytes) {
             throw new IllegalArgumentException("need maxFunctions >= 1, maxFunctionBodyBytes >= 1024 and maxCodeBytes >= maxFunctionBodyBytes");
         }
@@ -168,7 +160,6 @@ public record PolicyLimits(
                 .quarantineTime(quarantineTime)
                 .warmUpCalls(warmUpCalls)
                 .onCallerThread(onCallerThread)
-                .memoryGrowthAllowancePerMib(memoryGrowthAllowancePerMib)
                 .maxFunctions(maxFunctions)
                 .maxFunctionBodyBytes(maxFunctionBodyBytes)
                 .maxCodeBytes(maxCodeBytes);
@@ -193,17 +184,11 @@ public record PolicyLimits(
         private Duration quarantineTime = Duration.ofSeconds(1);
         private int warmUpCalls = 200;
         private boolean onCallerThread = true;
-        private Duration memoryGrowthAllowancePerMib = Duration.ofMillis(3);
         private int maxFunctions = 10_000;
         private int maxFunctionBodyBytes = 64 * 1024;
         private int maxCodeBytes = 1024 * 1024;
 
         private Builder() {}
-
-        public Builder memoryGrowthAllowancePerMib(Duration v) {
-            this.memoryGrowthAllowancePerMib = v;
-            return this;
-        }
 
         public Builder maxFunctions(int v) {
             this.maxFunctions = v;
@@ -323,7 +308,6 @@ public record PolicyLimits(
                     quarantineTime,
                     warmUpCalls,
                     onCallerThread,
-                    memoryGrowthAllowancePerMib,
                     maxFunctions,
                     maxFunctionBodyBytes,
                     maxCodeBytes);

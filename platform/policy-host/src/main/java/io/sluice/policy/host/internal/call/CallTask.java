@@ -32,7 +32,7 @@ final class CallTask<T> implements Callable<CallResult<T>> {
     static final int ABANDONED = 5;
 
     /** The limits of one call: instantiation wall time, then the guest's CPU budget and wall-clock stop. */
-    record Budget(long instantiateNanos, long cpuNanos, long wallNanos, int queueMillis, long growthAllowanceNanosPerMib) {}
+    record Budget(long instantiateNanos, long cpuNanos, long wallNanos, int queueMillis) {}
 
     final AtomicInteger state = new AtomicInteger(QUEUED);
     /** Counted down once the guest starts or the task ends, for a caller waiting on a worker. */
@@ -132,9 +132,17 @@ final class CallTask<T> implements Callable<CallResult<T>> {
                 pool.created();
             }
             GuestInstance guest = inst;
-            long reservedAtStart = guest.memoryReservedBytes();
-            long now = guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos(),
-                    () -> guest.memoryReservedBytes() - reservedAtStart, budget.growthAllowanceNanosPerMib());
+            long now = guard.limitGuestCall(budget.cpuNanos(), budget.wallNanos(), new CallWatchdog.HostWork() {
+                @Override
+                public long nanos() {
+                    return guest.memoryGrowthNanos();
+                }
+
+                @Override
+                public boolean underWay() {
+                    return guest.growingMemory();
+                }
+            });
             if (!state.compareAndSet(PREPARING, RUNNING)) {
                 return null; // abandoned while instantiating: startNanos stays 0 and says so
             }

@@ -137,6 +137,29 @@ final class CallWatchdog implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * Work the host does on a guarded thread while the guest runs, readable from the watchdog thread: its total time
+     * so far (on the guarded thread's CPU clock where the JVM has one) and whether some of it is under way, not yet
+     * in that total.
+     */
+    interface HostWork {
+        HostWork NONE = new HostWork() {
+            @Override
+            public long nanos() {
+                return 0;
+            }
+
+            @Override
+            public boolean underWay() {
+                return false;
+            }
+        };
+
+        long nanos();
+
+        boolean underWay();
+    }
+
     /** One guarded call. */
     final class Guard {
         private static final int ARMED = 0;
@@ -152,13 +175,14 @@ final class CallWatchdog implements AutoCloseable {
         /** 0 until {@link #limitGuestCall}; written last there, so reading it non-zero publishes the rest. */
         private volatile long cpuBudgetNanos;
         private long budgetSinceNanos;
-        /** Bytes of memory the guest has grown since the call started; read by the watchdog thread. */
-        private LongSupplier memoryGrowth = () -> 0L;
-        private long allowanceNanosPerMib;
+        /** The host's work on the guarded thread, not charged to the guest; read by the watchdog thread. */
+        private HostWork hostWork = HostWork.NONE;
+        private long hostWorkAtStart;
         private volatile Limit fired;
         // Read and written by the watchdog thread only.
         private long cpuBaseline = NOT_SAMPLED;
         private long baselineAtNanos;
+        private long hostWorkBaseline;
 
         private Guard(Thread target, long deadlineNanos, BooleanSupplier abandon) {
             this.target = target;
@@ -179,19 +203,19 @@ final class CallWatchdog implements AutoCloseable {
          * @return {@link #now()} as read here, so the caller need not read the clock again
          */
         long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos) {
-            return limitGuestCall(cpuBudgetNanos, wallBudgetNanos, () -> 0L, 0L);
+            return limitGuestCall(cpuBudgetNanos, wallBudgetNanos, HostWork.NONE);
         }
 
         /**
-         * As {@link #limitGuestCall(long, long)}, and adds {@code allowanceNanosPerMib} of CPU time to the budget
-         * for every MiB of memory the guest grows during the call ({@code memoryGrowth}, bytes). Zeroing, copying
-         * and first touching a grown memory is the JVM's and the kernel's work, not the guest's, and it is
-         * bounded by the memory limit; charging it to the time limit made a guest growing its memory past the
-         * limit end as a timeout instead of a memory error on a slow machine.
+         * As {@link #limitGuestCall(long, long)}, leaving the host's work on the guarded thread ({@code hostWork}, the
+         * growth of the guest's memories into new backing arrays) out of the CPU time charged to the guest. That work
+         * is bounded in bytes by the memory limit, not in time: charged to the time limit, it made a guest growing its
+         * memory past the limit end as a timeout instead of a memory error on a loaded machine (ADR 0038). The
+         * wall-clock stop still counts it.
          */
-        long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos, LongSupplier memoryGrowth, long allowanceNanosPerMib) {
-            this.memoryGrowth = memoryGrowth;
-            this.allowanceNanosPerMib = allowanceNanosPerMib;
+        long limitGuestCall(long cpuBudgetNanos, long wallBudgetNanos, HostWork hostWork) {
+            this.hostWork = hostWork;
+            this.hostWorkAtStart = hostWork.nanos();
             long now = wallClock.getAsLong();
             this.deadlineNanos = now + wallBudgetNanos;
             this.budgetSinceNanos = now;
@@ -213,36 +237,37 @@ final class CallWatchdog implements AutoCloseable {
             if (budget <= 0) {
                 return;
             }
+            // A thread cannot use more CPU time than wall time passes, so before then there is nothing to read.
+            if (cpuBaseline != NOT_SAMPLED && now - baselineAtNanos < budget) {
+                return;
+            }
+            // The guest's clock and the host's work are read together only when no grow is under way and none
+            // ended in between; otherwise this tick is skipped. Grows are few and bounded per instance (ADR 0038).
+            HostWork work = hostWork;
+            long workBefore = work.nanos();
+            if (work.underWay()) {
+                return;
+            }
+            long cpu = cpuClock.cpuNanos(target);
+            if (work.underWay() || work.nanos() != workBefore) {
+                return;
+            }
             if (cpuBaseline == NOT_SAMPLED) {
-                long cpu = cpuClock.cpuNanos(target);
                 if (cpu == ThreadCpuClock.UNSUPPORTED) {
                     // No CPU clock: the budget is charged in wall time, as before ADR 0007.
-                    if (now - budgetSinceNanos >= budget) {
+                    if (now - budgetSinceNanos - (workBefore - hostWorkAtStart) >= budget) {
                         fire(Limit.CPU);
                     }
                     return;
                 }
                 cpuBaseline = cpu;
                 baselineAtNanos = now;
+                hostWorkBaseline = workBefore;
                 return;
             }
-            // A thread cannot use more CPU time than wall time passes, so before then there is nothing to read.
-            if (now - baselineAtNanos < budget) {
-                return;
-            }
-            long cpu = cpuClock.cpuNanos(target);
-            if (cpu == ThreadCpuClock.UNSUPPORTED || cpu - cpuBaseline >= budget + growthAllowance()) {
+            if (cpu == ThreadCpuClock.UNSUPPORTED || cpu - cpuBaseline - (workBefore - hostWorkBaseline) >= budget) {
                 fire(Limit.CPU);
             }
-        }
-
-        private long growthAllowance() {
-            long perMib = allowanceNanosPerMib;
-            if (perMib <= 0) {
-                return 0;
-            }
-            long grown = Math.max(0, memoryGrowth.getAsLong());
-            return Math.multiplyHigh(grown, perMib) != 0 ? Long.MAX_VALUE / 2 : grown * perMib / (1024L * 1024L);
         }
 
         private void fire(Limit limit) {

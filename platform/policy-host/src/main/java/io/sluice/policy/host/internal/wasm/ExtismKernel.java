@@ -2,7 +2,6 @@ package io.sluice.policy.host.internal.wasm;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
@@ -76,7 +75,7 @@ public final class ExtismKernel {
     Instance instantiate(MemoryBudget budget) {
         return Instance.builder(module)
                 .withMachineFactory(machineFactory)
-                .withMemoryFactory(limits -> new ByteArrayMemory(limits, budget.strategy("Extism kernel")))
+                .withMemoryFactory(limits -> budget.memory(limits, "Extism kernel"))
                 .build();
     }
 }

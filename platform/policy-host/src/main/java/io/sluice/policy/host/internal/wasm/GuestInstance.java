@@ -1,6 +1,5 @@
 package io.sluice.policy.host.internal.wasm;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
@@ -52,7 +51,7 @@ public final class GuestInstance {
         Instance guest = Instance.builder(policy.module)
                 .withImportValues(GuestImports.forInstance(kernel, kernelInstance, budget, scope))
                 .withMachineFactory(policy.machineFactory)
-                .withMemoryFactory(limits -> new ByteArrayMemory(limits, budget.strategy("guest linear")))
+                .withMemoryFactory(limits -> budget.memory(limits, "guest linear"))
                 .build();
         if (hasFunctionExport(policy, "_initialize")) {
             guest.export("_initialize").apply();
@@ -148,6 +147,24 @@ public final class GuestInstance {
      */
     public long memoryReservedBytes() {
         return budget.reserved();
+    }
+
+    /**
+     * Time this instance's call threads spent growing its memories into new backing arrays, all calls together (CPU
+     * time where the JVM measures it): the host's work, left out of a call's CPU time (ADR 0038). Safe to read from
+     * another thread; consistent with {@link #growingMemory()} as described there.
+     */
+    public long memoryGrowthNanos() {
+        return budget.growthNanos();
+    }
+
+    /**
+     * True while a grow into a new backing array is under way; its time reaches {@link #memoryGrowthNanos()} only
+     * when it ends. A reader that saw false, then read the growth time and a CPU clock, then saw false again with
+     * the growth time unchanged, read a CPU time whose growth part is all counted.
+     */
+    public boolean growingMemory() {
+        return budget.growing();
     }
 
     /** Logs captured so far in the current call (used when the call failed before returning). */

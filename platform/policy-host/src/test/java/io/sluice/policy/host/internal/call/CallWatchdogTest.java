@@ -138,6 +138,49 @@ class CallWatchdogTest {
     }
 
     @Test
+    @DisplayName("POL-2 the host's memory growth on the guest's thread is not charged, not even while under way; the guest's own CPU time is")
+    void hostMemoryGrowthIsNotCharged() {
+        AtomicLong wall = new AtomicLong(1_000);
+        AtomicLong cpu = new AtomicLong(5_000);
+        AtomicLong growth = new AtomicLong(777);
+        AtomicBoolean growing = new AtomicBoolean();
+        CallWatchdog.HostWork work = new CallWatchdog.HostWork() {
+            @Override
+            public long nanos() {
+                return growth.get();
+            }
+
+            @Override
+            public boolean underWay() {
+                return growing.get();
+            }
+        };
+        try (CallWatchdog w = new CallWatchdog(TICK, "growth-watchdog", TimeUnit.SECONDS.toNanos(1), wall::get, t -> cpu.get())) {
+            CallWatchdog.Guard guard = w.arm(w.now() + TimeUnit.SECONDS.toNanos(5), () -> true);
+            guard.limitGuestCall(TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1), work);
+            letTicksPass(w); // the first look takes the baseline
+
+            // The guest uses 9 ms, then the host grows its memory for 80 ms: seen while under way, then once counted.
+            wall.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+            cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(9));
+            growing.set(true);
+            cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(80));
+            letTicksPass(w);
+            assertThat(Thread.currentThread().isInterrupted()).as("while the host grows memory").isFalse();
+            growth.addAndGet(TimeUnit.MILLISECONDS.toNanos(80));
+            growing.set(false);
+            letTicksPass(w);
+            assertThat(Thread.currentThread().isInterrupted()).as("after the growth, 9 ms charged").isFalse();
+            assertThat(guard.fired()).isNull();
+
+            cpu.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+            awaitTrue(() -> Thread.currentThread().isInterrupted(), "interrupted once the guest itself used 10 ms");
+            assertThat(guard.fired()).isEqualTo(CallWatchdog.Limit.CPU);
+            assertThat(guard.disarm()).isFalse();
+        }
+    }
+
+    @Test
     @DisplayName("POL-2 a guest that uses no CPU (blocked or never scheduled) is still stopped by the wall-clock stop")
     void wallClockStopEndsCallsThatUseNoCpu() {
         AtomicLong wall = new AtomicLong(1_000);
