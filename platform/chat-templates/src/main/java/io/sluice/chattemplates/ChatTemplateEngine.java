@@ -87,6 +87,31 @@ public final class ChatTemplateEngine {
         this.jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplateEngine.class,
                 "raiseException", String.class));
+        // The first renders of a JVM load and link the renderer's classes (tens of milliseconds); do it now, so that a
+        // request's first template is judged by its own cost against the time budget.
+        CompiledChatTemplate warm = new CompiledChatTemplate(this, parseOrFail(WARM_UP), "", "");
+        for (int i = 0; i < 20; i++) {
+            try {
+                warm.render(PROBE);
+            } catch (ChatTemplateException slowStart) {
+                // Only a cold JVM on a busy machine gets here; the next round is warmer.
+            }
+        }
+    }
+
+    /** Touches what templates commonly use: loops, loop variables, conditions, slicing, filters, namespace, set. */
+    private static final String WARM_UP = "{% set ns = namespace(n=0) %}{% for message in messages[0:] %}{% if loop.first %}"
+            + "{{ bos_token }}{% endif %}{% set ns.n = ns.n + 1 %}{{ '<|' + message['role'] + '|>' + (message['content'] | trim) }}"
+            + "{% endfor %}{% if add_generation_prompt %}{{ ns.n }}{% endif %}";
+
+    private Node parseOrFail(String source) {
+        JinjavaInterpreter interpreter = interpreter(Map.of());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            return interpreter.parse(source);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
     }
 
     public Limits limits() {
@@ -137,7 +162,7 @@ public final class ChatTemplateEngine {
         }
         CompiledChatTemplate compiled = new CompiledChatTemplate(this, root, key.bosToken(), key.eosToken());
         try {
-            compiled.render(PROBE);
+            probe(compiled);
         } catch (ChatTemplateException e) {
             // A template may refuse a conversation it was not written for; one that cannot render this one is broken.
             if (e.kind() != ChatTemplateException.Kind.REFUSED) {
@@ -146,6 +171,23 @@ public final class ChatTemplateEngine {
             }
         }
         return compiled;
+    }
+
+    /**
+     * Renders the probe conversation. A template's first render may load classes its constructs need (tens of
+     * milliseconds on a cold JVM), so running out of time is tried twice more before it counts.
+     */
+    private static void probe(CompiledChatTemplate compiled) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                compiled.render(PROBE);
+                return;
+            } catch (ChatTemplateException e) {
+                if (e.kind() != ChatTemplateException.Kind.TIME_BUDGET || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Renders {@code root} with the given conversation; see {@link CompiledChatTemplate#render}. */
@@ -171,6 +213,10 @@ public final class ChatTemplateEngine {
         } catch (RuntimeException e) {
             out = null;
             if (!state.expired && state.refusal == null) {
+                if (tooBig(e.getClass().getSimpleName() + " " + e.getMessage())) {
+                    throw new ChatTemplateException(ChatTemplateException.Kind.OUTPUT_TOO_LARGE,
+                            "the rendered prompt would be longer than " + limits.maxOutputChars() + " characters");
+                }
                 throw new ChatTemplateException(ChatTemplateException.Kind.FAILED, "the chat template failed: " + e.getMessage());
             }
         } finally {
@@ -185,10 +231,14 @@ public final class ChatTemplateEngine {
             throw new ChatTemplateException(ChatTemplateException.Kind.REFUSED, state.refusal);
         }
         for (TemplateError e : interpreter.getErrors()) {
-            if (e.getSeverity() != TemplateError.ErrorType.FATAL) {
+            // An unknown filter or function is an error in Jinja; Jinjava may only warn and render nothing for it.
+            boolean unknownCall = e.getReason() == TemplateError.ErrorReason.UNKNOWN
+                    && (e.getItem() == TemplateError.ErrorItem.FILTER || e.getItem() == TemplateError.ErrorItem.FUNCTION);
+            if (e.getSeverity() != TemplateError.ErrorType.FATAL && !unknownCall) {
                 continue;
             }
-            if (e.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG || e.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG) {
+            if (e.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG || e.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG
+                    || e.getReason() == TemplateError.ErrorReason.OVER_LIMIT || tooBig(e.getMessage())) {
                 throw new ChatTemplateException(ChatTemplateException.Kind.OUTPUT_TOO_LARGE,
                         "the rendered prompt would be longer than " + limits.maxOutputChars() + " characters");
             }
@@ -199,6 +249,12 @@ public final class ChatTemplateEngine {
                     "the rendered prompt would be longer than " + limits.maxOutputChars() + " characters");
         }
         return out;
+    }
+
+    /** Jinjava reports a string over its length limit (an intermediate one, say) as an exception, not as a reason. */
+    private static boolean tooBig(String description) {
+        return description != null && (description.contains("OutputTooBig") || description.contains("too big")
+                || description.contains("StringTooLong") || description.contains("exceeds"));
     }
 
     private JinjavaInterpreter interpreter(Map<String, ?> bindings) {

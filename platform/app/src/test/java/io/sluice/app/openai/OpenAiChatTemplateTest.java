@@ -75,6 +75,12 @@ class OpenAiChatTemplateTest extends ApiTest {
         // The entry declares its template in the manifest, as ingested.
         asAdmin().get("/v1/catalog/models/" + id).then().statusCode(200).body("manifest.chat_template", equalTo(LLAMA3_STYLE));
 
+        // Through the contract validator as well: chat_template_source is part of OpenAiModel.
+        as(TENANT).get("/v1/models").then().statusCode(200)
+                .body("data.find { it.id == 'tmpl-tiny' }.chat_template_source", equalTo("engine"))
+                .body("data.find { it.id == 'tmpl-tiny:v1' }.chat_template_source", equalTo("catalog"))
+                .body("data.find { it.id == 'dev-tiny' }.chat_template_source", equalTo("sluice"));
+
         String nonce = "n" + Long.toHexString(System.nanoTime());
         String log = runScript(nonce);
         assertThat(log).contains("all chat template checks passed");
