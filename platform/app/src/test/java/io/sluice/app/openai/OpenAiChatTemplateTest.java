@@ -45,18 +45,12 @@ class OpenAiChatTemplateTest extends ApiTest {
             "openai-chat-template.mjs");
     private static final String TENANT = "ten-openai-template";
 
-    /** Llama 3 shape, over several lines (trim_blocks, lstrip_blocks), refusing a conversation the assistant starts. */
-    static final String LLAMA3_STYLE = """
-            {% if messages[0]['role'] == 'assistant' %}
-                {{ raise_exception('the conversation must not start with the assistant') }}
-            {% endif %}
-            {{ bos_token }}
-            {% for message in messages %}
-                {{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + (message['content'] | trim) + '<|eot_id|>' }}
-            {% endfor %}
-            {% if add_generation_prompt %}
-                {{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
-            {% endif %}""";
+    /** Llama 3 shape, on one line as models ship it, refusing a conversation the assistant starts. */
+    static final String LLAMA3_STYLE = "{% if messages[0]['role'] == 'assistant' %}"
+            + "{{ raise_exception('the conversation must not start with the assistant') }}{% endif %}"
+            + "{{ bos_token }}{% for message in messages %}"
+            + "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + (message['content'] | trim) + '<|eot_id|>' }}"
+            + "{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
 
     @Test
     @DisplayName("ADM-9 chat completions through the official openai client use the model's own chat template: the catalog's over "
@@ -105,7 +99,7 @@ class OpenAiChatTemplateTest extends ApiTest {
     void unusableTemplateRefusedAtIngest() throws Exception {
         String tag = "bad-" + Long.toHexString(System.nanoTime());
         for (Map<String, Object> manifest : List.of(
-                Map.<String, Object>of("chat_template", "{{ messages[0]['content'] | no_such_filter }}"),
+                Map.<String, Object>of("chat_template", "{% for message in messages %}{{ message['content'] }}"),
                 Map.<String, Object>of("chat_template", "{{ strftime_now('%d') }}"),
                 Map.<String, Object>of("chat_template", 42),
                 Map.<String, Object>of("chat_template", "{{ messages }}", "bos_token", "x".repeat(257)))) {
@@ -148,7 +142,8 @@ class OpenAiChatTemplateTest extends ApiTest {
     /** The prompts containing {@code nonce} that the given simulator instances received, in order per instance. */
     private static List<String> prompts(List<String> instances, String nonce) throws Exception {
         List<String> found = new ArrayList<>();
-        try (HttpClient http = HttpClient.newHttpClient()) {
+        HttpClient http = HttpClient.newHttpClient();
+        {
             for (String instance : instances) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(SluiceStack.engine(instance) + "/sim/prompts")).GET().build(),
                         HttpResponse.BodyHandlers.ofString());
