@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code raise_exception(message)}, and {@code trim_blocks} and {@code lstrip_blocks} on.
  *
  * <p>Templates come from admins (the catalog) and engines, not tenants, but they are programs, so a render is bounded:
- * its output ({@link Limits#maxOutputChars}, beyond which it stops), its time ({@link Limits#renderBudget}, checked
- * before every template node, so a loop over {@code range()} stops as well), {@code range()} to 1,000 items, no
+ * its output ({@link Limits#maxOutputChars}, beyond which it stops), its CPU time ({@link Limits#renderBudget}, checked
+ * before every template node once the wall clock passed the budget, so a loop over {@code range()} stops as well; the
+ * wall clock alone stops it after ten budgets or a second), {@code range()} to 1,000 items, no
  * recursive macros, and a read-only view of the variables. Java objects are not reachable from a template: the
  * variables are maps, lists and strings.
  *
@@ -51,10 +52,20 @@ public final class ChatTemplateEngine {
 
     /** What one render on this thread may still spend, and what the template said when it refused. */
     private static final class RenderState {
+        /** Wall-clock time after which the render's CPU time is looked at. */
         long deadline = Long.MAX_VALUE;
+        /** Wall-clock time after which the render stops whatever its CPU time (a thread starved for that long). */
+        long hardDeadline = Long.MAX_VALUE;
+        long cpuStart;
+        long budgetNanos;
         boolean expired;
         String refusal;
     }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** However starved the rendering thread, a render ends within this wall-clock time (or 10 budgets, if more). */
+    private static final long HARD_WALL_NANOS = 1_000_000_000L;
 
     private static final ThreadLocal<RenderState> STATE = ThreadLocal.withInitial(RenderState::new);
 
@@ -203,7 +214,11 @@ public final class ChatTemplateEngine {
         bindings.put("eos_token", eosToken);
         JinjavaInterpreter interpreter = interpreter(bindings);
         RenderState state = STATE.get();
-        state.deadline = System.nanoTime() + limits.renderBudget().toNanos();
+        long now = System.nanoTime();
+        state.budgetNanos = limits.renderBudget().toNanos();
+        state.deadline = now + state.budgetNanos;
+        state.hardDeadline = now + Math.max(10 * state.budgetNanos, HARD_WALL_NANOS);
+        state.cpuStart = THREADS.getCurrentThreadCpuTime();
         state.expired = false;
         state.refusal = null;
         String out;
@@ -225,7 +240,7 @@ public final class ChatTemplateEngine {
         }
         if (state.expired) {
             throw new ChatTemplateException(ChatTemplateException.Kind.TIME_BUDGET,
-                    "the chat template took longer than " + limits.renderBudget().toMillis() + " ms and was stopped");
+                    "the chat template used more than " + limits.renderBudget().toMillis() + " ms of CPU time and was stopped");
         }
         if (state.refusal != null) {
             throw new ChatTemplateException(ChatTemplateException.Kind.REFUSED, state.refusal);
@@ -289,10 +304,23 @@ public final class ChatTemplateEngine {
         public void accept(Node node, JinjavaInterpreter interpreter) {
             super.accept(node, interpreter);
             RenderState s = STATE.get();
-            if (s.expired || s.refusal != null || System.nanoTime() > s.deadline) {
-                s.expired = s.refusal == null;
+            if (s.expired || s.refusal != null) {
                 throw new IllegalStateException("chat template render stopped");
             }
+            long now = System.nanoTime();
+            if (now <= s.deadline) {
+                return;
+            }
+            // The wall clock passed the budget; what counts is the CPU time the render used: a render preempted by
+            // the OS or paused by a GC on a busy machine is not the template's fault. Re-armed until the CPU budget
+            // is spent, or the hard wall limit passes.
+            long used = THREADS.getCurrentThreadCpuTime() - s.cpuStart;
+            if (used < s.budgetNanos && now <= s.hardDeadline) {
+                s.deadline = now + (s.budgetNanos - used);
+                return;
+            }
+            s.expired = true;
+            throw new IllegalStateException("chat template render stopped");
         }
     }
 }
