@@ -14,8 +14,8 @@ import java.time.Duration;
  * and the OpenAI-compatible facade, so a template an admin declared is parsed once.
  *
  * <p>Limits: a template up to {@value #MAX_TEMPLATE_CHARS} characters; a rendered prompt up to the task's own prompt
- * limit ({@link TaskValidator#MAX_TEXT_CHARS}); {@value #RENDER_BUDGET_MS} ms per render, a bound for a broken or
- * hostile template (rendering takes microseconds, see docs/benchmarks/chat-templates.md); up to
+ * limit ({@link TaskValidator#MAX_TEXT_CHARS}); {@value #RENDER_BUDGET_MS} ms of CPU time per render, a bound for a
+ * broken or hostile template (a render takes tens to hundreds of microseconds, docs/benchmarks/chat-templates.md); up to
  * {@value #MAX_CACHED} compiled templates kept.
  */
 @ApplicationScoped
