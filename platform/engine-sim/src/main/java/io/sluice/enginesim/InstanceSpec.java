@@ -38,6 +38,9 @@ import java.util.Map;
  * @param interruptibleDecode llama.cpp: accept {@code resume_text} (the text a cancelled generation of the same
  *     prompt and seed had produced) and continue that generation's stream after it, and say so in {@code /props}
  *     ({@code sluice_interruptible_decode}); off by default, as no real engine does it (ADR 0027)
+ * @param chatTemplate llama.cpp: the chat template {@code /props} reports ({@code chat_template}, with its
+ *     {@code bos_token} and {@code eos_token}); {@link SimChatTemplate#NONE} (the default) reports an empty one, as a
+ *     server whose model carries none does (ADR 0037)
  */
 public record InstanceSpec(
         EngineKind engine,
@@ -56,7 +59,8 @@ public record InstanceSpec(
         String apiKey,
         boolean slotsEndpoint,
         boolean utf8Holdback,
-        boolean interruptibleDecode) {
+        boolean interruptibleDecode,
+        SimChatTemplate chatTemplate) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_MODEL = "dev-tiny";
@@ -75,6 +79,7 @@ public record InstanceSpec(
         engineVersion = engineVersion == null || engineVersion.isBlank() ? engine.defaultVersion() : engineVersion;
         digest = digest == null || digest.isBlank() ? sha256Hex(model) : digest.toLowerCase(Locale.ROOT);
         fault = fault == null ? Fault.NONE : fault;
+        chatTemplate = chatTemplate == null ? SimChatTemplate.NONE : chatTemplate;
         apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -99,14 +104,14 @@ public record InstanceSpec(
     /** An instance of the given engine with every other setting at its default. */
     public static InstanceSpec of(EngineKind engine) {
         return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
-                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false, false);
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false, false, SimChatTemplate.NONE);
     }
 
     /**
      * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
      *
      * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
-     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, interruptible_decode, fault, fault_after_tokens, fault_count, fault_status,
+     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, interruptible_decode, chat_template (none, chatml, llama3), fault, fault_after_tokens, fault_count, fault_status,
      * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
      *
      * @throws IllegalArgumentException naming the offending key
@@ -155,6 +160,7 @@ public record InstanceSpec(
                     case "slots_endpoint" -> spec = spec.withSlotsEndpoint(Boolean.parseBoolean(v));
                     case "utf8_holdback" -> spec = spec.withUtf8Holdback(Boolean.parseBoolean(v));
                     case "interruptible_decode" -> spec = spec.withInterruptibleDecode(Boolean.parseBoolean(v));
+                    case "chat_template" -> spec = spec.withChatTemplate(SimChatTemplate.fromId(v));
                     case "fault" -> faultMode = Fault.Mode.fromId(v);
                     case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
                     case "fault_count" -> faultCount = Integer.parseInt(v);
@@ -174,84 +180,89 @@ public record InstanceSpec(
 
     public InstanceSpec withUtf8Holdback(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withInterruptibleDecode(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, v);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, v, chatTemplate);
+    }
+
+    public InstanceSpec withChatTemplate(SimChatTemplate v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, v);
     }
 
     public InstanceSpec withApiKey(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withSlotsEndpoint(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withHost(String v) {
         return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withPort(int v) {
         return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     /** Sets the model; a digest that was the default for the old model follows the new one. */
     public InstanceSpec withModel(String v) {
         String d = digest.equals(sha256Hex(model)) ? null : digest;
         return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withSlots(int v) {
         return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withTokensPerSecond(double v) {
         return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withEngineVersion(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withCtx(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withDigest(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withLoadMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withQueueTimeoutMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withMaxQueue(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     public InstanceSpec withFault(Fault v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode);
+                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
     }
 
     /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */

@@ -1,6 +1,7 @@
 package io.sluice.engines;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.core.engine.EngineChatTemplate;
 import io.sluice.core.engine.EngineException;
 import io.sluice.core.engine.EngineProbe;
 import io.sluice.core.engine.Generation;
@@ -32,6 +33,8 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
     private static final Pattern DIGEST = Pattern.compile("([0-9a-f]{64})");
     /** What the last /props said about {@code sluice_interruptible_decode} (SCH-5, ADR 0027). */
     private volatile boolean interruptible;
+    /** What the last /props said about the model's chat template (ADR 0037); null when it reported none. */
+    private volatile EngineChatTemplate chatTemplate;
 
     public LlamaCppAdapter(URI base, EngineOptions options, Vertx vertx) {
         super(base, options, vertx);
@@ -67,6 +70,11 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
             // Stock llama-server cannot continue a cancelled generation exactly (its sampler state is not restored
             // by re-submitting prompt + text, ADR 0027); only a server that says so in /props is interruptible.
             interruptible = props.path("sluice_interruptible_decode").asBoolean(false);
+            // The Jinja template from the model file's metadata (empty when the file carries none), with the special
+            // tokens a template may write (bos_token, eos_token).
+            String template = props.path("chat_template").asText("");
+            chatTemplate = template.isEmpty() ? null
+                    : new EngineChatTemplate(template, props.path("bos_token").asText(""), props.path("eos_token").asText(""));
             return new EngineProbe(build, digest, model, ctx, total, -1);
         });
     }
@@ -74,6 +82,11 @@ public final class LlamaCppAdapter extends HttpEngineAdapter {
     @Override
     public boolean interruptibleDecode() {
         return interruptible;
+    }
+
+    @Override
+    public EngineChatTemplate chatTemplate() {
+        return chatTemplate;
     }
 
     @Override

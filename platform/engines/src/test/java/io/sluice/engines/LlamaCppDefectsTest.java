@@ -115,6 +115,23 @@ class LlamaCppDefectsTest {
     }
 
     @Test
+    @DisplayName("the model's chat template comes from /props (chat_template, bos_token, eos_token) at each probe; an empty one is none")
+    void chatTemplateFromProps() throws Exception {
+        EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP).withChatTemplate(io.sluice.enginesim.SimChatTemplate.LLAMA3),
+                EngineOptions.DEFAULTS);
+        assertThat(adapter.chatTemplate()).as("nothing is known before the first probe").isNull();
+        adapter.probe().get(10, TimeUnit.SECONDS);
+        assertThat(adapter.chatTemplate().template()).isEqualTo(io.sluice.enginesim.SimChatTemplate.LLAMA3.template())
+                .contains("<|start_header_id|>");
+        assertThat(adapter.chatTemplate().bosToken()).isEqualTo("<|begin_of_text|>");
+        assertThat(adapter.chatTemplate().eosToken()).isEqualTo("<|eot_id|>");
+        sim.close();
+        EngineAdapter plain = start(SimSupport.spec(EngineKind.LLAMACPP), EngineOptions.DEFAULTS);
+        plain.probe().get(10, TimeUnit.SECONDS);
+        assertThat(plain.chatTemplate()).isNull();
+    }
+
+    @Test
     @DisplayName("readiness does not need /slots, which operators disable (it answers 501)")
     void readinessWithoutSlots() throws Exception {
         EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP).withSlotsEndpoint(false), EngineOptions.DEFAULTS);

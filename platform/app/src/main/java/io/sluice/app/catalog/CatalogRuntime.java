@@ -73,7 +73,14 @@ public class CatalogRuntime {
         }
     }
 
+    /**
+     * The chat template a catalog entry's manifest declares ({@code chat_template}, {@code bos_token},
+     * {@code eos_token}), checked when the entry was ingested (ADR 0037).
+     */
+    public record DeclaredChatTemplate(String template, String bosToken, String eosToken) {}
+
     private volatile CatalogSnapshot snapshot = CatalogSnapshot.EMPTY;
+    private volatile Map<UUID, DeclaredChatTemplate> chatTemplates = Map.of();
     private volatile List<Entry> entries = List.of();
     private final List<java.util.function.Consumer<List<Entry>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<UUID, ModelState> states = new ConcurrentHashMap<>();
@@ -116,6 +123,28 @@ public class CatalogRuntime {
             return spec;
         }
         return s.resolve(spec, name -> !scheduler.pools().poolsServing(spec.withModelRef(name)).isEmpty());
+    }
+
+    /**
+     * The entry a {@code model_ref} names (an alias picks by session; without a session, the target most sessions
+     * get), in any state; null when it names none. From memory.
+     */
+    public Entry entryFor(String ref, UUID sessionId) {
+        UUID id = snapshot.entryId(ref, sessionId);
+        if (id == null) {
+            return null;
+        }
+        for (Entry e : entries) {
+            if (e.id().equals(id)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The chat template an entry's manifest declares, or null. From memory. */
+    public DeclaredChatTemplate chatTemplate(UUID entryId) {
+        return chatTemplates.get(entryId);
     }
 
     /** The catalog's {@code name:tag} refs and aliases as last read, in any lifecycle state. */
@@ -215,6 +244,11 @@ public class CatalogRuntime {
                         + " join catalog_models m on m.id = c.model_id where m.state = 'Deprecated'", Object[].class).getResultList())));
         List<Object[]> aliases = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
                 .flatMap(s -> s.createNativeQuery("select alias, targets_json from catalog_aliases", Object[].class).getResultList())));
+        // Only the three members, not whole manifests (up to 256 KiB each), are read on every refresh.
+        List<Object[]> templates = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
+                .flatMap(s -> s.createNativeQuery("select id, (manifest_json::jsonb) ->> 'chat_template', (manifest_json::jsonb) ->> 'bos_token',"
+                        + " (manifest_json::jsonb) ->> 'eos_token' from catalog_models"
+                        + " where jsonb_typeof((manifest_json::jsonb) -> 'chat_template') = 'string'", Object[].class).getResultList())));
         List<String> overriders = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> Panache.getSession()
                 .flatMap(s -> s.createNativeQuery("select id from tenants where may_override", String.class).getResultList())));
         List<CatalogSnapshot.Model> ms = new ArrayList<>();
@@ -247,6 +281,11 @@ public class CatalogRuntime {
         for (Object[] r : continuingRows) {
             continuing.computeIfAbsent((UUID) r[0], k -> new HashSet<>()).add((UUID) r[1]);
         }
+        Map<UUID, DeclaredChatTemplate> declared = new HashMap<>();
+        for (Object[] r : templates) {
+            declared.put((UUID) r[0], new DeclaredChatTemplate((String) r[1], r[2] == null ? "" : (String) r[2], r[3] == null ? "" : (String) r[3]));
+        }
+        chatTemplates = Map.copyOf(declared);
         snapshot = new CatalogSnapshot(ms, splits, new HashSet<>(overriders), continuing);
         entries = List.copyOf(read);
         lastReadFailure = null;

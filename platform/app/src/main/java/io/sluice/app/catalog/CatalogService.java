@@ -19,6 +19,7 @@ import io.sluice.app.catalog.CatalogDtos.VerificationRun;
 import io.sluice.app.catalog.store.AliasEntity;
 import io.sluice.app.catalog.store.CatalogModelEntity;
 import io.sluice.app.catalog.store.TransitionEntity;
+import io.sluice.app.chattemplates.ChatTemplates;
 import io.sluice.core.catalog.DsseVerifier.Outcome;
 import io.sluice.core.catalog.EntryVerification;
 import io.sluice.core.catalog.Lifecycle;
@@ -65,6 +66,9 @@ public class CatalogService {
 
     @Inject
     CatalogRuntime runtime;
+
+    @Inject
+    ChatTemplates chatTemplates;
 
     /** An ingest's answer: the entry, and whether it was created now (201) or already there (200). */
     public record Ingested(ModelEntry entry, boolean created) {}
@@ -158,6 +162,8 @@ public class CatalogService {
         if (write(in.manifest()).getBytes(StandardCharsets.UTF_8).length > MAX_MANIFEST_BYTES) {
             throw SluiceException.invalid("manifest", "manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
         }
+        // A declared chat template is what the facade renders chat messages with (ADR 0037): refuse one it cannot use.
+        chatTemplates.checkManifest(in.manifest());
         JsonNode named = in.manifest().get("artifact_digest");
         if (named == null || !named.isTextual() || !named.asText().equals(in.artifactDigest())) {
             throw SluiceException.invalid("manifest.artifact_digest", "the manifest must name the entry's artifact_digest");

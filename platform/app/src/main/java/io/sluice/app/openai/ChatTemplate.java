@@ -1,20 +1,28 @@
 package io.sluice.app.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.chattemplates.ChatTurn;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Renders chat messages into the one prompt a task carries (ADR 0013): each message as {@code <|role|>}, a newline,
- * its text and a newline, followed by {@code <|assistant|>} and a newline for the answer. {@code developer} messages
- * render as {@code system} (OpenAI's newer name for the same role). Content is a string or an array of
- * {@code {"type":"text","text":…}} parts, joined without separator; images, audio and tool calls are refused,
- * because no Sluice engine is given them.
+ * Chat messages as the facade takes them, and Sluice's own fixed prompt format, the fallback for a model whose
+ * catalog entry and engine declare no chat template (ADR 0013, ADR 0037).
+ *
+ * <p>Messages: {@code developer} messages count as {@code system} (OpenAI's newer name for the same role). Content is
+ * a string or an array of {@code {"type":"text","text":…}} parts, joined without separator; images, audio and tool
+ * calls are refused, because no Sluice engine is given them.
+ *
+ * <p>The fixed format: each message as {@code <|role|>}, a newline, its text and a newline, followed by
+ * {@code <|assistant|>} and a newline for the answer.
  */
 final class ChatTemplate {
     private ChatTemplate() {}
 
-    static String render(List<OpenAiDtos.ChatMessage> messages) {
-        StringBuilder sb = new StringBuilder(256);
+    /** The messages as turns a template renders; refuses what the facade does not support, naming the member. */
+    static List<ChatTurn> turns(List<OpenAiDtos.ChatMessage> messages) {
+        List<ChatTurn> turns = new ArrayList<>(messages.size());
+        StringBuilder sb = new StringBuilder(64);
         for (int i = 0; i < messages.size(); i++) {
             OpenAiDtos.ChatMessage m = messages.get(i);
             String at = "messages[" + i + "]";
@@ -22,9 +30,18 @@ final class ChatTemplate {
                 throw OpenAiRequests.invalid(at, at + " must be an object");
             }
             String role = role(m.role(), at);
-            sb.append("<|").append(role).append("|>\n");
+            sb.setLength(0);
             text(sb, m.content(), at + ".content");
-            sb.append('\n');
+            turns.add(new ChatTurn(role, sb.toString()));
+        }
+        return turns;
+    }
+
+    /** Sluice's fixed format. */
+    static String render(List<ChatTurn> turns) {
+        StringBuilder sb = new StringBuilder(256);
+        for (ChatTurn t : turns) {
+            sb.append("<|").append(t.role()).append("|>\n").append(t.content()).append('\n');
         }
         return sb.append("<|assistant|>\n").toString();
     }

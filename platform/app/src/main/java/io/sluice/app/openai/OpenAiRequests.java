@@ -1,6 +1,7 @@
 package io.sluice.app.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.chattemplates.ChatTurn;
 import io.sluice.core.error.AdmissionStage;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.error.SluiceError;
@@ -30,7 +31,12 @@ final class OpenAiRequests {
     /** Headers a client may set to reach Sluice features the OpenAI body cannot carry. */
     record Options(String sessionId, Long deadlineMs) {}
 
-    static Mapped chat(OpenAiDtos.ChatRequest r, Options o) {
+    /** Renders a chat request's messages for its model (the model's own chat template, ADR 0037). */
+    interface PromptRenderer {
+        String render(String model, UUID sessionId, List<ChatTurn> turns);
+    }
+
+    static Mapped chat(OpenAiDtos.ChatRequest r, Options o, PromptRenderer renderer) {
         require("model", r.model());
         if (r.messages() == null || r.messages().isEmpty()) {
             throw invalid("messages", "messages must be a non-empty array");
@@ -39,11 +45,14 @@ final class OpenAiRequests {
             throw invalid("max_completion_tokens", "max_tokens and max_completion_tokens differ; send one of them");
         }
         Long max = r.maxCompletionTokens() != null ? r.maxCompletionTokens() : r.maxTokens();
-        String prompt = ChatTemplate.render(r.messages());
+        List<ChatTurn> turns = ChatTemplate.turns(r.messages());
         common(r.n(), r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty(), r.stream(), r.streamOptions());
         Sampling sampling = sampling(r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty());
-        return new Mapped(task(r.model(), prompt, max, r.seed(), sampling, r.user(), o), stops(r.stop()), Boolean.TRUE.equals(r.stream()),
-                includeUsage(r.streamOptions()), r.maxCompletionTokens() != null);
+        String session = session(o);
+        // The template depends on the model the session is served by (an alias splits by session).
+        String prompt = renderer.render(r.model(), sessionUuid(session), turns);
+        return new Mapped(task(r.model(), prompt, max, r.seed(), sampling, r.user(), o, session), stops(r.stop()),
+                Boolean.TRUE.equals(r.stream()), includeUsage(r.streamOptions()), r.maxCompletionTokens() != null);
     }
 
     static Mapped completion(OpenAiDtos.CompletionRequest r, Options o) {
@@ -51,7 +60,7 @@ final class OpenAiRequests {
         String prompt = prompt(r.prompt());
         common(r.n(), r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty(), r.stream(), r.streamOptions());
         Sampling sampling = sampling(r.temperature(), r.topP(), r.presencePenalty(), r.frequencyPenalty());
-        return new Mapped(task(r.model(), prompt, r.maxTokens(), r.seed(), sampling, r.user(), o), stops(r.stop()),
+        return new Mapped(task(r.model(), prompt, r.maxTokens(), r.seed(), sampling, r.user(), o, session(o)), stops(r.stop()),
                 Boolean.TRUE.equals(r.stream()), includeUsage(r.streamOptions()), false);
     }
 
@@ -66,9 +75,22 @@ final class OpenAiRequests {
         return new Sampling(temperature, topP, null, null, presencePenalty, frequencyPenalty, null);
     }
 
+    /** The request's session: the header's, or a new one (every request without the header is a session of its own). */
+    private static String session(Options o) {
+        return o.sessionId() == null ? UUID.randomUUID().toString() : o.sessionId();
+    }
+
+    /** The session as a UUID, or null when the header is not one (the task validator then refuses it). */
+    private static UUID sessionUuid(String session) {
+        try {
+            return UUID.fromString(session);
+        } catch (IllegalArgumentException notAUuid) {
+            return null;
+        }
+    }
+
     private static TaskRequest task(String model, String prompt, Long maxTokens, Long seed, Sampling sampling, String user,
-            Options o) {
-        String session = o.sessionId() == null ? UUID.randomUUID().toString() : o.sessionId();
+            Options o, String session) {
         Map<String, String> labels = user == null ? null : Map.of("openai_user", user);
         // A named session continues a conversation: ask for its replica's KV cache; a one-off request has none to reuse.
         String kvHint = o.sessionId() == null ? "cold" : "reuse";

@@ -77,6 +77,9 @@ public class OpenAiRoute {
     CatalogRuntime catalog;
 
     @Inject
+    ChatPrompts prompts;
+
+    @Inject
     ObjectMapper json;
 
     @Inject
@@ -146,7 +149,7 @@ public class OpenAiRoute {
         OpenAiErrors.Params params;
         if (kind == Kind.CHAT) {
             OpenAiDtos.ChatRequest r = parse(body, OpenAiDtos.ChatRequest.class);
-            mapped = OpenAiRequests.chat(r, options);
+            mapped = OpenAiRequests.chat(r, options, (model, session, turns) -> prompts.render(prompts.choose(model, session), model, turns));
             params = mapped.maxCompletionTokens() ? OpenAiErrors.Params.CHAT_MAX_COMPLETION : OpenAiErrors.Params.CHAT;
         } else {
             mapped = OpenAiRequests.completion(parse(body, OpenAiDtos.CompletionRequest.class), options);
@@ -244,7 +247,7 @@ public class OpenAiRoute {
                     }
                     first = false;
                     JsonText.quoted(sb.append("{\"id\":"), id).append(",\"object\":\"model\",\"created\":").append(STARTED_AT)
-                            .append(",\"owned_by\":\"sluice\"}");
+                            .append(",\"owned_by\":\"sluice\",\"chat_template_source\":\"").append(templateSource(id)).append("\"}");
                 }
                 sb.append("]}");
                 rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(sb.toString());
@@ -252,6 +255,16 @@ public class OpenAiRoute {
                 fail(rc, e, correlationId, OpenAiErrors.Params.NONE);
             }
         }, err -> fail(rc, err, correlationId, OpenAiErrors.Params.NONE));
+    }
+
+    /** Where the chat template of {@code model} comes from, as a request without a session would be served. */
+    private String templateSource(String model) {
+        try {
+            return prompts.choose(model, null).source().wire();
+        } catch (SluiceException unusable) {
+            // The catalog declares a template that no longer compiles: chat requests are refused, not rendered otherwise.
+            return ChatPrompts.Source.CATALOG.wire();
+        }
     }
 
     /**

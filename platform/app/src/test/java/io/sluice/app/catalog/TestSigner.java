@@ -64,7 +64,13 @@ public final class TestSigner {
 
     /** A complete, signed, trusted ingest body for the artifact {@code digest} ({@code sha256:<hex>}). */
     public static Map<String, Object> signedModel(String name, String tag, String digest) {
+        return signedModel(name, tag, digest, Map.of());
+    }
+
+    /** As {@link #signedModel(String, String, String)}, with further manifest members (a chat template, say), signed too. */
+    public static Map<String, Object> signedModel(String name, String tag, String digest, Map<String, Object> manifestMembers) {
         Map<String, Object> manifest = manifest(name, tag, digest);
+        manifest.putAll(manifestMembers);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         body.put("tag", tag);

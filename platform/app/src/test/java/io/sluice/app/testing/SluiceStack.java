@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code load-tiny}: pool-v on a Triton engine reporting {@link #LOAD_TINY_DIGEST} that reports "loading" until
  *       its faults are cleared — the catalog's check of a pool's first load (CAT-3); only {@code PoolFirstLoadTest}
  *       clears it;
+ *   <li>{@code tmpl-tiny}: pool-g on a llama.cpp engine reporting a ChatML chat template in {@code /props} — the facade's
+ *       use of the model's own template (ADM-9, ADR 0037); only {@code OpenAiChatTemplateTest} puts catalog entries on it;
  *   <li>{@code swap-old}: pool-w on a TGI engine whose weights are already those of {@code swap-new}
  *       ({@link #SWAP_NEW_DIGEST}) — a reload to another model name (POOL-3); only {@code PoolModelSwitchTest} uses it.
  * </ul>
@@ -192,11 +194,17 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                           capacity: {interactive: 1000, batch: 1000}
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-g
+                        model: tmpl-tiny
+                        engine: llamacpp
+                        device_mask: "17"
+                        replicas:
+                          - {id: r0, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
                     instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("p1"),
                     instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0"), instanceUrls.get("v0"),
-                    instanceUrls.get("w0"), instanceUrls.get("z0")));
+                    instanceUrls.get("w0"), instanceUrls.get("z0"), instanceUrls.get("g0")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -239,7 +247,9 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 // TGI names no model in its requests: the pool configured as swap-old can be reloaded to swap-new.
                 "engine=tgi,port=0,model=swap-new,slots=2,tokens_per_s=50,digest=" + SWAP_NEW_DIGEST,
                 // fair-tiny: one slot, so that every task but the running one waits (SCH-1, SCH-2).
-                "engine=llamacpp,port=0,model=fair-tiny,slots=1,tokens_per_s=100");
+                "engine=llamacpp,port=0,model=fair-tiny,slots=1,tokens_per_s=100",
+                // tmpl-tiny: an engine reporting its model's chat template in /props, as llama.cpp does (ADM-9, ADR 0037).
+                "engine=llamacpp,port=0,model=tmpl-tiny,slots=2,tokens_per_s=2000,chat_template=chatml");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -259,7 +269,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0", "z0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0", "z0", "g0"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }
@@ -324,7 +334,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Base URL of a simulator instance: a0, a1 (pool-a), b0 (pool-b), f0, f1 (pool-f), s0 (pool-s), d0 (pool-d), c0
-     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h), v0 (pool-v), w0 (pool-w).
+     * (pool-c), l0 (pool-l), m0, m1 (pool-m), h0 (pool-h), v0 (pool-v), w0 (pool-w), g0 (pool-g).
      */
     public static String engine(String name) {
         return instanceUrls.get(name);

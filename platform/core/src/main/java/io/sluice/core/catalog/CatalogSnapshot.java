@@ -67,6 +67,35 @@ public final class CatalogSnapshot {
     }
 
     /**
+     * The entry a {@code model_ref} names, in the order {@link #resolve} uses (an alias picks its target by session as
+     * there; without a session, the target with the largest share), whatever the entry's state: null when the ref names
+     * none. Lets the facade read what the entry declares
+     * (its chat template, ADR 0037) before the task is submitted; admission still judges the entry's lifecycle.
+     */
+    public UUID entryId(String ref, UUID sessionId) {
+        List<CanarySplit.Target> split = aliases.get(ref);
+        if (split != null && !split.isEmpty()) {
+            if (sessionId == null) {
+                CanarySplit.Target most = split.get(0);
+                for (CanarySplit.Target t : split) {
+                    most = t.percent() > most.percent() ? t : most;
+                }
+                return most.modelId();
+            }
+            return CanarySplit.pick(ref, sessionId, split);
+        }
+        Model model = byRef.get(ref);
+        if (model == null && ref.length() == 36) {
+            try {
+                model = byId.get(UUID.fromString(ref));
+            } catch (IllegalArgumentException notAnId) {
+                model = null;
+            }
+        }
+        return model == null ? null : model.id();
+    }
+
+    /**
      * The task with its {@code model_ref} replaced by the model name pools serve, or the task unchanged when the ref
      * is not in the catalog. {@code served} tells whether some pool serves a model name: an entry is served under
      * {@code name:tag} when a pool names that, else under {@code name}.

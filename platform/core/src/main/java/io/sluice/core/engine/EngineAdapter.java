@@ -38,6 +38,14 @@ public interface EngineAdapter extends AutoCloseable {
         return false;
     }
 
+    /**
+     * The chat template the engine reported for its model at the last {@link #probe()}, or null when it reports none
+     * (its protocol has no such report, or the model carries no template). ADR 0037.
+     */
+    default EngineChatTemplate chatTemplate() {
+        return null;
+    }
+
     /** Asks the engine to unload its model, where the protocol supports it. */
     default CompletableFuture<Void> unload() {
         return CompletableFuture.completedFuture(null);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.enginesim.DeterministicText;
+import io.sluice.enginesim.SimChatTemplate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -260,9 +261,13 @@ final class LlamaCppApi extends EngineApi {
         o.set("default_generation_settings", settings(null));
         o.put("total_slots", engine.spec().slots())
                 .put("model_path", engine.modelPath() + ".gguf")
-                .put("chat_template", "")
+                .put("chat_template", engine.spec().chatTemplate().template())
                 // Real builds report "b<build>-<commit>"; the simulator's commit part is "sim".
                 .put("build_info", engine.spec().engineVersion() + "-sim");
+        if (engine.spec().chatTemplate() != SimChatTemplate.NONE) {
+            // A real server reports the special tokens of the model's vocabulary next to its template.
+            o.put("bos_token", engine.spec().chatTemplate().bosToken()).put("eos_token", engine.spec().chatTemplate().eosToken());
+        }
         if (engine.spec().interruptibleDecode()) {
             o.put("sluice_interruptible_decode", true);
         }

@@ -59,6 +59,11 @@ public final class SimEngine {
     }
 
     private static final long CALL_TIMEOUT_SECONDS = 10;
+    /**
+     * How many prompts {@code GET /sim/prompts} keeps: enough for a test to find the prompt its request produced, so
+     * that what a gateway sends (its chat template, ADR 0037) is checked at the engine, not only at the gateway.
+     */
+    private static final int RECENT_PROMPTS = 64;
 
     private final InstanceSpec spec;
     private final Vertx vertx;
@@ -84,6 +89,8 @@ public final class SimEngine {
 
     private int taskSeq;
     private long requestSeq;
+    /** Prompts of the last generation requests, oldest first, for {@code GET /sim/prompts}. */
+    private final ArrayDeque<String> recentPrompts = new ArrayDeque<>();
     private long completed;
     private long aborted;
     private long faulted;
@@ -443,6 +450,10 @@ public final class SimEngine {
      */
     void submit(HttpServerRequest req, GenRequest request) {
         requestSeq++;
+        if (recentPrompts.size() == RECENT_PROMPTS) {
+            recentPrompts.removeFirst();
+        }
+        recentPrompts.addLast(request.prompt());
         Health h = health();
         if (h != Health.READY) {
             rejected++;
@@ -666,6 +677,11 @@ public final class SimEngine {
             o.set("generation", faultJson(generationFault).put("remaining", generationFaultRemaining));
             o.set("refuse_load", faultJson(refuseLoad).put("remaining", refuseLoadRemaining));
             o.put("health", health().name().toLowerCase(Locale.ROOT));
+            Http.json(req.response(), 200, o);
+        } else if (path.equals("/sim/prompts") && m == HttpMethod.GET) {
+            ObjectNode o = Json.obj();
+            var list = o.putArray("prompts");
+            recentPrompts.forEach(list::add);
             Http.json(req.response(), 200, o);
         } else if (path.equals("/sim/info") && m == HttpMethod.GET) {
             Http.json(req.response(), 200, infoJson());
