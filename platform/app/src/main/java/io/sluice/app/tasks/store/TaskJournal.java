@@ -122,6 +122,8 @@ public final class TaskJournal implements OutcomeStore {
             ),
             t as (
               update tasks t set state = u.state,
+                -- a drain may have moved the waiting task to another pool of its model (POOL-3): it ran where its replica is
+                pool_id = coalesce(split_part(u.replica_id, '/', 1), t.pool_id),
                 started_at = coalesce(t.started_at, u.started_at),
                 replica_id = coalesce(u.replica_id, t.replica_id),
                 ended_at = u.ended_at,
