@@ -146,6 +146,11 @@ class MigrationStepsTest {
                 "insert into policy_refused_modules (digest, rules, reason, message, refused_at) values ('sha256:" + HEX2
                         + "', 'module=4194304', 'TOO_COMPLEX', 'module has a function body of 70000 bytes', '2026-01-01T00:00:00Z')"),
                 List.of("select digest, rules, reason, message, refused_at from policy_refused_modules")));
+        SEEDS.put(12, new Seed(List.of(
+                "update sessions set tokens_reserved = 40, tokens_left_at_last_admission = 990 where id = '" + S1 + "'",
+                "update tasks set tokens_reserved = 40 where id = '" + T1 + "'"),
+                List.of("select id, tokens_used, tokens_reserved, tokens_left_at_last_admission from sessions",
+                        "select id, tokens_reserved from tasks")));
     }
 
     private static EmbeddedDatabase db;

@@ -100,6 +100,63 @@ class BudgetTest extends ApiTest {
     }
 
     @Test
+    @DisplayName("SES-4 concurrent streams of one session together never stream more tokens than its token budget; each stopped one ends with SESSION_BUDGET_EXHAUSTED")
+    void tokenBudgetHoldsUnderConcurrency() {
+        String session = UUID.randomUUID().toString();
+        // Four tasks of ~1 s each (400 tokens at 400 tokens/s) run at once on dev-tiny's 12 slots; together they want
+        // 1,600 tokens of a 500-token budget.
+        List<Map<String, Object>> bodies = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            bodies.add(turn("dev-tiny", session, 400, i == 0 ? Map.of("tokens", 500) : null));
+        }
+        List<String> remainingHeaders = new java.util.ArrayList<>();
+        for (Map<String, Object> b : bodies) {
+            remainingHeaders.add(post(b).statusCode(202).extract().header("X-Budget-Tokens-Remaining"));
+        }
+        // Each admission saw what the earlier ones had not reserved.
+        assertThat(remainingHeaders).containsExactly("500", "100", "0", "0");
+        int streamed = 0;
+        int stopped = 0;
+        for (Map<String, Object> b : bodies) {
+            List<Sse.Event> events = stream((String) b.get("task_id"));
+            streamed += (int) events.stream().filter(e -> e.name().equals("token")).count();
+            Sse.Event last = events.get(events.size() - 1);
+            assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
+            if (!last.name().equals("end")) {
+                stopped++;
+                assertThat(last.name()).isEqualTo("error");
+                assertThat(last.data()).contains("\"code\":\"SESSION_BUDGET_EXHAUSTED\"");
+            }
+        }
+        assertThat(streamed).as("tokens the session's streams delivered together").isEqualTo(500);
+        assertThat(stopped).isEqualTo(3);
+        // Every reservation was settled by its task's end: the usage is what was streamed, nothing stays reserved.
+        Await.until(Duration.ofSeconds(10), () -> countRows("sessions where id = '" + session + "' and tokens_reserved = 0 and tokens_used = 500") == 1,
+                "the session's reservations are settled into its usage");
+        as(TENANT).get("/v1/sessions/" + session).then().body("tokens_budget_remaining", equalTo(0));
+    }
+
+    @Test
+    @DisplayName("SES-4 REL-5 a token reservation another instance holds on the session row bounds this instance's task; its end gives back only its own")
+    void tokenReservationOfAnotherInstance() {
+        String session = UUID.randomUUID().toString();
+        Map<String, Object> first = turn("dev-tiny", session, 16, Map.of("tokens", 100));
+        post(first).statusCode(202).header("X-Budget-Tokens-Remaining", "100");
+        assertThat(stream((String) first.get("task_id"))).last().extracting(Sse.Event::name).isEqualTo("end");
+        Await.until(Duration.ofSeconds(10), () -> countRows("sessions where id = '" + session + "' and tokens_used = 16 and tokens_reserved = 0") == 1,
+                "the first task is settled");
+        // What another instance's admission of a running task of this session wrote: 80 of the 84 tokens left reserved.
+        sql("update sessions set tokens_reserved = 80 where id = '" + session + "'");
+        Map<String, Object> second = turn("dev-tiny", session, 16, null);
+        post(second).statusCode(202).header("X-Budget-Tokens-Remaining", "4");
+        List<Sse.Event> events = stream((String) second.get("task_id"));
+        assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(4);
+        assertThat(events.get(events.size() - 1).data()).contains("\"code\":\"SESSION_BUDGET_EXHAUSTED\"");
+        Await.until(Duration.ofSeconds(10), () -> countRows("sessions where id = '" + session + "' and tokens_used = 20 and tokens_reserved = 80") == 1,
+                "the second task's end settled its own reservation and left the other instance's");
+    }
+
+    @Test
     @DisplayName("SES-4 a cost budget is enforced during the stream and reported in metrics")
     void costBudget() {
         String session = UUID.randomUUID().toString();
