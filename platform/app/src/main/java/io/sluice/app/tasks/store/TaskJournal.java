@@ -133,9 +133,9 @@ public final class TaskJournal implements OutcomeStore {
     private static final String TRANSITION = """
             with u as (
               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::int4[],
-                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[], $13::float8[])
+                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[], $13::float8[], $14::int8[])
                 as u(id, owner_instance, state, started_at, replica_id, ended_at, tokens_out, decode_ms, terminal_event_id,
-                     error_code, error_message, error_retriable, cost)
+                     error_code, error_message, error_retriable, cost, context_tokens)
             ),
             t as (
               update tasks t set state = u.state,
@@ -154,12 +154,14 @@ public final class TaskJournal implements OutcomeStore {
               where t.id = u.id and t.owner_instance = u.owner_instance
                 and (t.state = 'queued' or (t.state = 'running' and u.state <> 'running'))
               returning t.id, t.session_id, u.replica_id, u.state, coalesce(u.tokens_out, 0) as tokens_out,
-                        coalesce(u.decode_ms, 0) as decode_ms, coalesce(u.cost, 0) as cost, coalesce(t.tokens_reserved, 0) as reserved
+                        coalesce(u.decode_ms, 0) as decode_ms, coalesce(u.cost, 0) as cost, coalesce(t.tokens_reserved, 0) as reserved,
+                        u.context_tokens
             ),
             per_session as (
               select session_id, (array_agg(replica_id) filter (where replica_id is not null))[1] as replica_id,
                      sum(tokens_out) filter (where state <> 'running') as tokens, sum(decode_ms) filter (where state <> 'running') as ms,
-                     sum(cost) filter (where state <> 'running') as cost, sum(reserved) filter (where state <> 'running') as reserved
+                     sum(cost) filter (where state <> 'running') as cost, sum(reserved) filter (where state <> 'running') as reserved,
+                     (array_agg(context_tokens) filter (where context_tokens is not null))[1] as context_tokens
               from t group by session_id
             ),
             s as (
@@ -167,6 +169,8 @@ public final class TaskJournal implements OutcomeStore {
                 tokens_used = s.tokens_used + coalesce(p.tokens, 0),
                 -- the terminal outcome settles the task's reservation (ADR 0035): given back, what it emitted counted above
                 tokens_reserved = greatest(0, s.tokens_reserved - coalesce(p.reserved, 0)),
+                -- what the replica's KV cache holds for the session after its last turn there (kv_bytes of GET /v1/sessions)
+                context_tokens = coalesce(p.context_tokens, s.context_tokens),
                 time_used_ms = s.time_used_ms + coalesce(p.ms, 0),
                 cost_used = s.cost_used + coalesce(p.cost, 0)
               -- a start on the replica the session already names changes nothing: no row write
@@ -490,7 +494,7 @@ public final class TaskJournal implements OutcomeStore {
     public void recordStarted(TaskRun run) {
         OffsetDateTime at = OffsetDateTime.ofInstant(run.startedAt(), ZoneOffset.UTC);
         transitions.submit(new Transition(run.spec().taskId(), run.owner(), "running", at, run.replica().qualifiedId(), null, null,
-                null, null, null, null, null, null));
+                null, null, null, null, null, null, null));
     }
 
     /**
@@ -510,7 +514,7 @@ public final class TaskJournal implements OutcomeStore {
         Transition t = new Transition(run.spec().taskId(), run.owner(), state, started,
                 run.replica() == null ? null : run.replica().qualifiedId(), OffsetDateTime.now(ZoneOffset.UTC), (int) run.tokensOut(),
                 decodeMs, proposed.eventId(), err == null ? null : err.code().name(), err == null ? null : err.message(),
-                err == null ? null : err.retriable(), cost);
+                err == null ? null : err.retriable(), cost, contextTokens(run));
         return transitions.submit(t).thenCompose(won -> {
             if (won) {
                 return CompletableFuture.completedFuture(proposed);
@@ -551,6 +555,19 @@ public final class TaskJournal implements OutcomeStore {
                 t.poolId(), null, null, null, null, null));
     }
 
+    /**
+     * The tokens the task left in its replica's KV cache: its prompt (as the engine counted it, else as estimated at
+     * admission) and what it generated; null when it never ran on a replica.
+     */
+    private static Long contextTokens(TaskRun run) {
+        if (run.startedAt() == null || run.replica() == null) {
+            return null;
+        }
+        io.sluice.core.engine.GenerationOutcome o = run.engineOutcome();
+        long prompt = o != null && o.promptTokens() >= 0 ? o.promptTokens() : run.spec().estimatedPromptTokens();
+        return prompt + run.tokensOut();
+    }
+
     /** One lifecycle update; started and terminal updates of one task in one batch are merged. */
     private record Transition(
             UUID id,
@@ -565,7 +582,8 @@ public final class TaskJournal implements OutcomeStore {
             String errorCode,
             String errorMessage,
             Boolean errorRetriable,
-            Double cost) {
+            Double cost,
+            Long contextTokens) {
 
         boolean terminal() {
             return !"running".equals(state);
@@ -575,7 +593,7 @@ public final class TaskJournal implements OutcomeStore {
             return new Transition(id, owner, later.terminal() ? later.state : state,
                     startedAt != null ? startedAt : later.startedAt, later.replicaId != null ? later.replicaId : replicaId,
                     later.endedAt, later.tokensOut, later.decodeMs, later.terminalEventId, later.errorCode, later.errorMessage,
-                    later.errorRetriable, later.cost);
+                    later.errorRetriable, later.cost, later.contextTokens);
         }
     }
 
@@ -598,6 +616,7 @@ public final class TaskJournal implements OutcomeStore {
         String[] message = new String[n];
         Boolean[] retriable = new Boolean[n];
         Double[] cost = new Double[n];
+        Long[] context = new Long[n];
         int i = 0;
         for (Transition t : merged.values()) {
             id[i] = t.id;
@@ -613,10 +632,11 @@ public final class TaskJournal implements OutcomeStore {
             message[i] = t.errorMessage;
             retriable[i] = t.errorRetriable;
             cost[i] = t.cost;
+            context[i] = t.contextTokens;
             i++;
         }
         Tuple args = Tuple.from(new Object[] {id, owner, state, started, replica, ended, tokens, decode, terminalId, code, message, retriable,
-            cost});
+            cost, context});
         return pool.preparedQuery(TRANSITION).execute(args).toCompletionStage().thenApply(rows -> {
             Set<UUID> updated = new HashSet<>();
             for (Row r : rows) {
