@@ -29,6 +29,12 @@ final class DrainedQueues {
     private final PoolRegistry pools;
     private final TaskTermination termination;
     private final Consumer<Pool> dispatch;
+    /**
+     * Pools being emptied now. Ending a task dispatches its pool, which for a draining pool calls {@link #empty} again on
+     * the same thread; that call, and one on another thread meanwhile, leave the work to the running one, which looks
+     * again for late arrivals before it returns.
+     */
+    private final java.util.Set<Pool> emptying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     DrainedQueues(PoolRegistry pools, TaskTermination termination, Consumer<Pool> dispatch) {
         this.pools = pools;
@@ -38,13 +44,32 @@ final class DrainedQueues {
 
     /** Moves or ends every task waiting for {@code drained}; does nothing when the pool is not draining. */
     void empty(Pool drained) {
-        List<FairQueue.Entry<TaskRun>> waiting;
-        synchronized (drained) {
-            if (!drained.draining() || drained.queue().size() == 0) {
-                return;
+        java.util.Set<FairQueue.Entry<TaskRun>> seen = new java.util.HashSet<>();
+        while (emptying.add(drained)) {
+            try {
+                List<FairQueue.Entry<TaskRun>> waiting;
+                synchronized (drained) {
+                    if (!drained.draining() || drained.queue().size() == 0) {
+                        return;
+                    }
+                    waiting = drained.queue().inTagOrder();
+                }
+                seen.addAll(waiting);
+                moveOrEnd(drained, waiting);
+            } finally {
+                emptying.remove(drained);
             }
-            waiting = drained.queue().inTagOrder();
+            // A task that reached the queue meanwhile found this call at work and left it here. Entries seen already are
+            // being ended by another thread (their streams are sealed); they leave the queue by themselves.
+            synchronized (drained) {
+                if (!drained.draining() || seen.containsAll(drained.queue().inTagOrder())) {
+                    return;
+                }
+            }
         }
+    }
+
+    private void moveOrEnd(Pool drained, List<FairQueue.Entry<TaskRun>> waiting) {
         List<Pool> targets = new ArrayList<>(2);
         for (FairQueue.Entry<TaskRun> entry : waiting) {
             TaskRun run = entry.item();
