@@ -86,8 +86,8 @@ public final class TaskJournal implements OutcomeStore {
                         s.cost_budget - s.cost_used as cost_left, s.last_replica_id
             ),
             wanted_before as (
-              select id, coalesce(sum(max_tokens) over (partition by session_id order by ord
-                                                        rows between unbounded preceding and 1 preceding), 0) as tokens
+              select ord, coalesce((sum(max_tokens) over (partition by session_id order by ord
+                                                          rows between unbounded preceding and 1 preceding))::int8, 0) as tokens
               from input
             ),
             inserted as (
@@ -98,7 +98,7 @@ public final class TaskJournal implements OutcomeStore {
                      'queued', i.pool_id, i.queue_position, i.predicted_start_ms, i.backoff_ms, i.created_at, i.policy_name,
                      i.policy_version, i.policy_digest, i.policy_decision, i.owner_instance, i.event_id_bound,
                      case when so.tokens_left is null then null else greatest(0, least(i.max_tokens, so.tokens_left - w.tokens)) end
-              from input i join sessions_ok so on so.id = i.session_id join wanted_before w on w.id = i.id
+              from input i join sessions_ok so on so.id = i.session_id join wanted_before w on w.ord = i.ord
               on conflict (id) do nothing
               returning id
             )
