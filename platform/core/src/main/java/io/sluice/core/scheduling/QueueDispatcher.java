@@ -400,16 +400,21 @@ public final class QueueDispatcher {
             if (run.spec().tenantId().equals(tenant) && run.state() == io.sluice.core.task.TaskState.QUEUED) {
                 SluiceError err = SluiceError.of(ErrorCode.CANCELED, reason).withEngine(run.pool().engine().wire(), run.pool().id());
                 boolean queuedStill;
-                Pool pool = run.pool();
-                // Taken out of the queue under the pool lock, so it cannot start between this check and its end.
-                synchronized (pool) {
-                    // A drain may have moved it to another pool meanwhile; it is then found there at the next call.
-                    queuedStill = run.pool() == pool && run.queueEntry() != null;
-                    if (queuedStill) {
-                        pool.queue().remove(run.queueEntry());
-                        run.queued(null);
-                        runs.usage(tenant).queued.decrementAndGet();
+                while (true) {
+                    Pool pool = run.pool();
+                    // Taken out of the queue under the pool lock, so it cannot start between this check and its end.
+                    synchronized (pool) {
+                        if (run.pool() != pool) {
+                            continue; // a drain moved it to another pool meanwhile: take it out of that one
+                        }
+                        queuedStill = run.queueEntry() != null;
+                        if (queuedStill) {
+                            pool.queue().remove(run.queueEntry());
+                            run.queued(null);
+                            runs.usage(tenant).queued.decrementAndGet();
+                        }
                     }
+                    break;
                 }
                 if (queuedStill && termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.TENANT_DISABLED)) {
                     n++;
