@@ -51,7 +51,18 @@ public final class InstanceLease implements AutoCloseable {
               where t.state in ('queued', 'running') and t.owner_instance is distinct from $1
                 and (t.owner_instance is null or not exists (
                   select 1 from instances i where i.id = t.owner_instance and i.resolved_at is null and i.lease_until >= now()))
-              returning t.id, t.owner_instance
+              returning t.id, t.owner_instance, t.session_id, t.started_at, t.tokens_reserved
+            ),
+            -- SES-4 (ADR 0035): a lost task's token reservation is settled here, as its terminal transition would have. What
+            -- it streamed before its instance stopped is unknown, so a task that started is charged its whole reservation
+            -- (the budget holds); one that never started gives it back.
+            settled as (
+              update sessions s set tokens_reserved = greatest(0, s.tokens_reserved - o.reserved),
+                tokens_used = s.tokens_used + o.charged
+              from (select session_id, sum(tokens_reserved) as reserved,
+                           coalesce(sum(tokens_reserved) filter (where started_at is not null), 0) as charged
+                    from orphans where tokens_reserved is not null group by session_id) o
+              where s.id = o.session_id
             ),
             recorded as (
               insert into task_events (task_id, kind, detail_json)

@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
 public class SessionService {
     private static final Logger LOG = Logger.getLogger(SessionService.class);
 
-    private static final String GET = "select tenant_id, turns, max_turns, kv_bytes, last_replica_id, tokens_budget - tokens_used,"
+    private static final String GET = "select tenant_id, turns, max_turns, context_tokens, last_replica_id, tokens_budget - tokens_used,"
             + " time_budget_ms - time_used_ms, cost_budget - cost_used,"
             + " greatest(0, floor(extract(epoch from (expires_at - now())) * 1000))::int8 as ttl_left"
             + " from sessions where id = $1 and tenant_id = $2 and deleted_at is null and expires_at > now()";
@@ -50,7 +50,9 @@ public class SessionService {
             }
             Row r = rows.iterator().next();
             String replica = r.getString(4);
-            return new SessionView(id.toString(), r.getLong(8), r.getInteger(1), r.getInteger(2), r.getLong(3), warm(replica), replica,
+            Replica ready = readyReplica(replica);
+            return new SessionView(id.toString(), r.getLong(8), r.getInteger(1), r.getInteger(2), kvBytes(ready, r.getLong(3)), ready != null,
+                    replica,
                     nonNegative(r.getLong(5)), nonNegative(r.getLong(6)),
                     r.getDouble(7) == null ? null : SessionBudgets.round(Math.max(0.0, r.getDouble(7))));
         });
@@ -73,27 +75,41 @@ public class SessionService {
     }
 
     /**
-     * Whether the session's KV cache can be on its replica: the replica it last ran on is Ready here. The engines
+     * The replica the session last ran on while it is Ready here — where its KV cache can be — or null. The engines
      * report no per-session cache, so a Ready replica is taken to still hold it (SES-3 reports the failover case).
      */
-    private boolean warm(String qualifiedReplica) {
+    private Replica readyReplica(String qualifiedReplica) {
         if (qualifiedReplica == null) {
-            return false;
+            return null;
         }
         int slash = qualifiedReplica.indexOf('/');
         if (slash < 0) {
-            return false;
+            return null;
         }
         Pool pool = scheduler.pools().pool(qualifiedReplica.substring(0, slash)).orElse(null);
         if (pool == null) {
-            return false;
+            return null;
         }
         for (Replica r : pool.replicas()) {
             if (r.qualifiedId().equals(qualifiedReplica)) {
-                return r.state() == ReplicaState.READY;
+                return r.state() == ReplicaState.READY ? r : null;
             }
         }
-        return false;
+        return null;
+    }
+
+    /**
+     * KV bytes the session holds (SES-1): the tokens its last turn left in the replica's cache (its prompt as the engine
+     * counted it, and what it generated) times the bytes one token takes there, which the pool declares
+     * ({@code kv_bytes_per_token}); 0 when the replica is not Ready (the cache is gone with it), no turn ran yet, or the
+     * pool declares no figure.
+     */
+    private long kvBytes(Replica ready, Long contextTokens) {
+        if (ready == null || contextTokens == null) {
+            return 0;
+        }
+        Long perToken = scheduler.pools().pool(ready.poolId()).map(p -> p.config().kvBytesPerToken()).orElse(null);
+        return perToken == null ? 0 : Math.multiplyExact(contextTokens, perToken);
     }
 
     private static Long nonNegative(Long v) {

@@ -172,7 +172,7 @@ public class TaskService {
                 (int) Math.min(Integer.MAX_VALUE, run.queuePositionAtAdmission()), run.predictedStartMs(), backoff,
                 OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC), policy == null ? null : policy.name(),
                 policy == null ? null : policy.version(), policy == null ? null : policy.digest(), admitted.policyDecision(),
-                lease.id(), TaskRun.maxEventId(spec.maxTokens()), limits.tokens(), limits.timeMs(), limits.cost());
+                lease.id(), TaskRun.maxEventId(spec.maxTokens()), limits.tokens(), limits.timeMs(), limits.cost(), spec.maxTokens());
         boolean early = startsBeforeRecorded(run);
         if (early) {
             scheduler.dispatcher().startBeforeRecorded(run);

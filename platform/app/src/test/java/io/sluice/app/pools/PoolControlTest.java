@@ -137,6 +137,71 @@ class PoolControlTest extends ApiTest {
         assertThat(countRows("pool_drains where pool_id = 'pool-s'")).isZero();
     }
 
+    private static String taskField(String id, String field) {
+        return as(TENANT).get("/v1/tasks/" + id).then().statusCode(200).extract().path(field);
+    }
+
+    @Test
+    @DisplayName("POOL-3 a drain moves the tasks waiting for the pool to another Ready pool of their model, where they run to their end")
+    void drainMovesWaitingTasksToAnotherPool() {
+        // dev-tiny: pool-a has 8 slots, pool-b 4. Placement spreads 24 long tasks by load, so pool-b runs 4 and queues
+        // the rest of its share; the drain follows at once.
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            Map<String, Object> body = task("dev-tiny");
+            body.put("max_tokens", 2400);
+            ids.add(submit(TENANT, body));
+        }
+        try {
+            asAdmin().contentType(ContentType.JSON).body(Map.of("deadline_ms", 60000)).post("/v1/pools/pool-b/drain").then().statusCode(202);
+            // Moved when the drain was applied: nothing waits for pool-b any more.
+            asAdmin().get("/v1/pools/pool-b").then().body("queue.depth.interactive", equalTo(0));
+            List<String> moved = new java.util.ArrayList<>();
+            for (String id : ids) {
+                List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT));
+                Sse.Event last = events.get(events.size() - 1);
+                assertThat(last.name()).as("last event of task %s: %s", id, last.data()).isEqualTo("end");
+                // 'started' names the pool that admitted the task; the replica is where it ran.
+                boolean admittedToB = events.get(0).name().equals("started") && events.get(0).data().contains("\"pool_id\":\"pool-b\"");
+                String ranOn = taskField(id, "replica_id");
+                if (admittedToB && ranOn.startsWith("pool-a/")) {
+                    moved.add(id);
+                    assertThat(taskField(id, "pool_id")).isEqualTo("pool-a");
+                }
+            }
+            assertThat(moved).as("tasks admitted to pool-b that ran on pool-a").isNotEmpty();
+        } finally {
+            reload("pool-b", "dev-tiny");
+        }
+    }
+
+    @Test
+    @DisplayName("POOL-3 a drain ends the tasks waiting for a pool no other Ready pool can replace with POOL_UNAVAILABLE at once; the running one finishes")
+    void drainEndsWaitingTasksNoPoolCanTake() {
+        // slow-tiny has one pool, pool-s, with one slot at 20 tokens/s: one task runs ~4 s, two wait.
+        Map<String, Object> body = task("slow-tiny");
+        body.put("max_tokens", 80);
+        String running = submit(TENANT, body);
+        Await.until(Duration.ofSeconds(10), () -> "running".equals(taskField(running, "state")), "the first task runs");
+        List<String> waiting = List.of(submit(TENANT, task("slow-tiny")), submit(TENANT, task("slow-tiny")));
+        try {
+            asAdmin().contentType(ContentType.JSON).body(Map.of("deadline_ms", 600000)).post("/v1/pools/pool-s/drain").then().statusCode(202);
+            for (String id : waiting) {
+                // Long before the deadline, and while the running task still runs.
+                List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + id + "/stream", tenantToken(TENANT));
+                Sse.Event last = events.get(events.size() - 1);
+                assertThat(last.name()).isEqualTo("error");
+                assertThat(last.data()).contains("\"code\":\"POOL_UNAVAILABLE\"").contains("\"retriable\":true");
+                assertThat(taskField(id, "state")).isEqualTo("failed");
+            }
+            assertThat(taskField(running, "state")).isEqualTo("running");
+            List<Sse.Event> events = Sse.readAll(baseUrl() + "/v1/tasks/" + running + "/stream", tenantToken(TENANT));
+            assertThat(events.get(events.size() - 1).name()).isEqualTo("end");
+        } finally {
+            reload("pool-s", "slow-tiny");
+        }
+    }
+
     @Test
     @DisplayName("POOL-3 at the drain deadline a running task ends CANCELED and its engine request is aborted")
     void drainDeadlineCancels() {

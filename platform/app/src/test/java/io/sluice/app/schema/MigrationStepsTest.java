@@ -151,6 +151,11 @@ class MigrationStepsTest {
                         + " values ('pool-a', 'dev-tiny', '" + M1 + "', 'llama:q4', 'llama', 'sha256:" + HEX + "', '2026-01-01T00:00:00Z', 'ops')"),
                 List.of("select pool_id, configured_model, model_id, model_ref, model_name, artifact_digest, switched_at, switched_by"
                         + " from pool_models")));
+        SEEDS.put(12, new Seed(List.of(
+                "update sessions set tokens_reserved = 40, tokens_left_at_last_admission = 990 where id = '" + S1 + "'",
+                "update tasks set tokens_reserved = 40 where id = '" + T1 + "'"),
+                List.of("select id, tokens_used, tokens_reserved, tokens_left_at_last_admission from sessions",
+                        "select id, tokens_reserved from tasks")));
         SEEDS.put(13, new Seed(List.of(
                 "insert into policy_decisions (tenant_id, name, hook, version, decision, input_json, recorded_at)"
                         + " values ('acme', 'gate', 'route', '1.0.0', 'pool-a>pool-b', '{\"candidates\":[]}', '2026-01-01T00:00:01Z')",

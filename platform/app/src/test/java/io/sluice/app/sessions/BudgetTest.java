@@ -39,6 +39,29 @@ class BudgetTest extends ApiTest {
         return as(TENANT).contentType(ContentType.JSON).body(body).post("/v1/tasks").then();
     }
 
+    /** The session's budget columns as stored, for failure messages. */
+    private static String sessionRow(String session) {
+        try (var c = java.sql.DriverManager.getConnection(SluiceStack.database().jdbcUrl(), "postgres", "postgres");
+                var st = c.createStatement();
+                var rs = st.executeQuery("select tokens_budget, tokens_used, tokens_reserved, tokens_left_at_last_admission, turns"
+                        + " from sessions where id = '" + session + "'")) {
+            return rs.next() ? "budget=" + rs.getString(1) + " used=" + rs.getString(2) + " reserved=" + rs.getString(3) + " left_at_last="
+                    + rs.getString(4) + " turns=" + rs.getString(5) : "no session row";
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the session's stored usage and reservations are as expected. */
+    private static void awaitSession(String session, long used, long reserved, String what) {
+        try {
+            Await.until(Duration.ofSeconds(10), () -> countRows("sessions where id = '" + session + "' and tokens_used = " + used
+                    + " and tokens_reserved = " + reserved) == 1, what);
+        } catch (AssertionError e) {
+            throw new AssertionError(what + ": expected used=" + used + " reserved=" + reserved + ", stored " + sessionRow(session), e);
+        }
+    }
+
     private static List<Sse.Event> stream(String taskId) {
         return Sse.readAll(baseUrl() + "/v1/tasks/" + taskId + "/stream", tenantToken(TENANT));
     }
@@ -97,6 +120,62 @@ class BudgetTest extends ApiTest {
         assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
         Await.until(Duration.ofSeconds(10), () -> SluiceStack.simStats("s0").path("active").asInt() == 0
                 && SluiceStack.simStats("s0").path("aborted").asLong() > abortedBefore, "s0 aborted the generation and freed its slot");
+    }
+
+    @Test
+    @DisplayName("SES-4 concurrent streams of one session together never stream more tokens than its token budget; each stopped one ends with SESSION_BUDGET_EXHAUSTED")
+    void tokenBudgetHoldsUnderConcurrency() {
+        String session = UUID.randomUUID().toString();
+        // Four tasks of ~5 s each (2,000 tokens at 400 tokens/s) run at once on dev-tiny's 12 slots; together they want
+        // 8,000 tokens of a 2,500-token budget.
+        List<Map<String, Object>> bodies = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            bodies.add(turn("dev-tiny", session, 2000, i == 0 ? Map.of("tokens", 2500) : null));
+        }
+        List<String> remainingHeaders = new java.util.ArrayList<>();
+        for (Map<String, Object> b : bodies) {
+            var answer = as(TENANT).contentType(ContentType.JSON).body(b).post("/v1/tasks");
+            assertThat(answer.statusCode()).as("admission of a task of the session: %s", answer.body().asString()).isEqualTo(202);
+            remainingHeaders.add(answer.header("X-Budget-Tokens-Remaining"));
+        }
+        // Each admission saw what the earlier ones had not reserved.
+        assertThat(remainingHeaders).containsExactly("2500", "500", "0", "0");
+        int streamed = 0;
+        int stopped = 0;
+        for (Map<String, Object> b : bodies) {
+            List<Sse.Event> events = stream((String) b.get("task_id"));
+            streamed += (int) events.stream().filter(e -> e.name().equals("token")).count();
+            Sse.Event last = events.get(events.size() - 1);
+            assertThat(events.stream().filter(Sse.Event::terminal)).hasSize(1);
+            if (!last.name().equals("end")) {
+                stopped++;
+                assertThat(last.name()).isEqualTo("error");
+                assertThat(last.data()).contains("\"code\":\"SESSION_BUDGET_EXHAUSTED\"");
+            }
+        }
+        assertThat(streamed).as("tokens the session's streams delivered together").isEqualTo(2500);
+        assertThat(stopped).isEqualTo(3);
+        // Every reservation was settled by its task's end: the usage is what was streamed, nothing stays reserved.
+        awaitSession(session, 2500, 0, "the session's reservations are settled into its usage");
+        as(TENANT).get("/v1/sessions/" + session).then().body("tokens_budget_remaining", equalTo(0));
+    }
+
+    @Test
+    @DisplayName("SES-4 REL-5 a token reservation another instance holds on the session row bounds this instance's task; its end gives back only its own")
+    void tokenReservationOfAnotherInstance() {
+        String session = UUID.randomUUID().toString();
+        Map<String, Object> first = turn("dev-tiny", session, 16, Map.of("tokens", 100));
+        post(first).statusCode(202).header("X-Budget-Tokens-Remaining", "100");
+        assertThat(stream((String) first.get("task_id"))).last().extracting(Sse.Event::name).isEqualTo("end");
+        awaitSession(session, 16, 0, "the first task is settled");
+        // What another instance's admission of a running task of this session wrote: 80 of the 84 tokens left reserved.
+        sql("update sessions set tokens_reserved = 80 where id = '" + session + "'");
+        Map<String, Object> second = turn("dev-tiny", session, 16, null);
+        post(second).statusCode(202).header("X-Budget-Tokens-Remaining", "4");
+        List<Sse.Event> events = stream((String) second.get("task_id"));
+        assertThat(events.stream().filter(e -> e.name().equals("token"))).hasSize(4);
+        assertThat(events.get(events.size() - 1).data()).contains("\"code\":\"SESSION_BUDGET_EXHAUSTED\"");
+        awaitSession(session, 20, 80, "the second task's end settled its own reservation and left the other instance's");
     }
 
     @Test

@@ -205,6 +205,46 @@ class SessionTest extends ApiTest {
         }
     }
 
+    private static Long kvBytes(String session) {
+        Number n = as(TENANT).get("/v1/sessions/" + session).then().statusCode(200).extract().path("kv_bytes");
+        return n.longValue();
+    }
+
+    @Test
+    @DisplayName("SES-1 kv_bytes is the context the session's last turn left on its Ready replica times the pool's kv_bytes_per_token; 0 once that replica is not Ready")
+    void kvBytesFollowTheLastTurnAndTheReplica() {
+        String session = UUID.randomUUID().toString();
+        Map<String, Object> first = task("fault-tiny");
+        first.put("session_id", session);
+        String s1 = submit(TENANT, first);
+        awaitEnded(TENANT, s1);
+        // pool-f declares 4,096 bytes per token. "Hello, Sluice" is 4 prompt tokens and the turn generated 16: 20 tokens.
+        Await.until(Duration.ofSeconds(10), () -> kvBytes(session) == 20L * 4096, "kv_bytes counts the first turn's 20 tokens");
+        as(TENANT).get("/v1/sessions/" + session).then().body("kv_warmth", equalTo(true));
+
+        // The cache holds what the last turn left: a second turn of 8 tokens on the same replica leaves 12.
+        Map<String, Object> second = task("fault-tiny");
+        second.put("session_id", session);
+        second.put("kv_hint", "reuse");
+        second.put("max_tokens", 8);
+        String s2 = submit(TENANT, second);
+        awaitEnded(TENANT, s2);
+        Await.until(Duration.ofSeconds(10), () -> kvBytes(session) == 12L * 4096, "kv_bytes follows the last turn");
+
+        // The replica stops being Ready (its engine reports unhealthy): the session's cache is gone with it.
+        String replica = as(TENANT).get("/v1/sessions/" + session).then().extract().path("replica_id");
+        String engine = replica.endsWith("/r0") ? "f0" : "f1";
+        SluiceStack.armFault(engine, "{\"mode\":\"refuse_load\",\"count\":-1}");
+        try {
+            Await.until(Duration.ofSeconds(30), () -> kvBytes(session) == 0L, "kv_bytes is 0 while the session's replica is not Ready");
+            as(TENANT).get("/v1/sessions/" + session).then().body("kv_warmth", equalTo(false)).body("replica_id", equalTo(replica));
+        } finally {
+            SluiceStack.clearFaults(engine);
+            Await.until(Duration.ofSeconds(60), () -> ((List<?>) asAdmin().get("/v1/pools/pool-f/health").then().extract()
+                    .path("replicas.findAll { it.state == 'ready' }")).size() == 2, "pool-f's replicas are Ready again");
+        }
+    }
+
     private static String firstMetrics(List<Sse.Event> events) {
         return events.stream().filter(e -> e.name().equals("metrics")).findFirst().orElseThrow().data();
     }

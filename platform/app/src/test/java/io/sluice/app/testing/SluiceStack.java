@@ -91,6 +91,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         model: fault-tiny
                         engine: llamacpp
                         device_mask: "2"
+                        kv_bytes_per_token: 4096
                         watchdog: {wall_ms: 60000, idle_ms: 1500}
                         replicas:
                           - {id: r0, url: "%s"}

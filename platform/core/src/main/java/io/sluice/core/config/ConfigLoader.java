@@ -139,6 +139,9 @@ public final class ConfigLoader {
             if (p.samplerProfileVersion() != null && !LABEL.matcher(p.samplerProfileVersion()).matches()) {
                 throw fail(at + ".sampler_profile_version", "must match " + LABEL.pattern());
             }
+            if (p.kvBytesPerToken() != null && p.kvBytesPerToken() < 1) {
+                throw fail(at + ".kv_bytes_per_token", "must be positive");
+            }
             for (Priority pr : Priority.values()) {
                 if (p.queue().capacityOf(pr) < 0) {
                     throw fail(at + ".queue.capacity." + pr.wire(), "must not be negative");

@@ -61,6 +61,7 @@ public final class ConfigSchema {
         String label = "{\"pattern\":\"" + ConfigLoader.LABEL.pattern().replace("\\", "\\\\") + "\"}";
         c.put("pools[].quant", label);
         c.put("pools[].sampler_profile_version", label);
+        c.put("pools[].kv_bytes_per_token", "{\"minimum\":1}");
         c.put("pools[].queue.capacity{}", "{\"minimum\":0}");
         c.put("pools[].watchdog.wall_ms", "{\"exclusiveMinimum\":0}");
         c.put("pools[].watchdog.idle_ms", "{\"exclusiveMinimum\":0}");

@@ -138,6 +138,9 @@ public record SluiceConfig(
      * @param queue bounded queue settings (ADM-4)
      * @param watchdog decode watchdog (SCH-7)
      * @param replicas engine endpoints
+     * @param kvBytesPerToken bytes of KV cache one token of context takes on the pool's engines, for the model and cache
+     *     type they serve: {@code 2 × layers × KV heads × head dimension × bytes per element} (SES-1 {@code kv_bytes}).
+     *     No engine reports it, so the operator declares it; {@code null} = not declared, sessions report 0
      */
     public record PoolConfig(
             String id,
@@ -149,7 +152,8 @@ public record SluiceConfig(
             String samplerProfileVersion,
             QueueConfig queue,
             WatchdogConfig watchdog,
-            List<ReplicaConfig> replicas) {
+            List<ReplicaConfig> replicas,
+            Long kvBytesPerToken) {
         public PoolConfig {
             queue = queue == null ? QueueConfig.DEFAULTS : queue;
             watchdog = watchdog == null ? WatchdogConfig.DEFAULTS : watchdog;
@@ -159,7 +163,7 @@ public record SluiceConfig(
 
         /** This pool serving another model on the same engines (a reload to another model, POOL-3). */
         public PoolConfig withModel(String otherModel) {
-            return new PoolConfig(id, otherModel, engine, deviceMask, ctxMax, quant, samplerProfileVersion, queue, watchdog, replicas);
+            return new PoolConfig(id, otherModel, engine, deviceMask, ctxMax, quant, samplerProfileVersion, queue, watchdog, replicas, null);
         }
     }
 

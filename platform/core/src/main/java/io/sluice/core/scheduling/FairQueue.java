@@ -230,6 +230,19 @@ public final class FairQueue<T> {
         return size;
     }
 
+    /**
+     * Every waiting entry in the order the queue would dispatch them if every flow stayed eligible: by virtual finish
+     * tag, then deadline, then arrival (a drain moving a pool's waiting tasks elsewhere keeps that order). O(n log n).
+     */
+    public java.util.List<Entry<T>> inTagOrder() {
+        java.util.List<Entry<T>> all = new java.util.ArrayList<>(size);
+        for (NavigableMap<Long, Entry<T>> m : byArrival.values()) {
+            all.addAll(m.values());
+        }
+        all.sort(BY_TAG);
+        return all;
+    }
+
     public int size(Priority priority) {
         return byArrival.get(priority).size();
     }

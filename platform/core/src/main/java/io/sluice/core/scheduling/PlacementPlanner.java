@@ -127,7 +127,7 @@ public final class PlacementPlanner {
     }
 
     /** ADM-3: ctx within the pool's limit, prompt plus max_tokens within the context. */
-    private static void checkLimits(TaskSpec spec, Pool pool) {
+    static void checkLimits(TaskSpec spec, Pool pool) {
         Integer ctxMax = pool.ctxMax();
         int ctx = spec.ctx() != null ? spec.ctx() : (ctxMax != null ? ctxMax : Integer.MAX_VALUE);
         if (ctxMax != null && spec.ctx() != null && spec.ctx() > ctxMax) {

@@ -37,6 +37,8 @@ public final class QueueDispatcher {
     private volatile boolean closed;
     /** Set when a dispatch left a task waiting because its tenant was at its concurrency quota (SCH-3). */
     private volatile boolean heldBack;
+    /** Moves what waits for a draining pool elsewhere (POOL-3); set once by the scheduler. */
+    private volatile java.util.function.Consumer<Pool> drainingQueue = pool -> {};
 
     QueueDispatcher(RunRegistry runs, TaskTermination termination, RunExecutor executor, Observers observers, TenantLimits limits) {
         this.runs = runs;
@@ -313,9 +315,20 @@ public final class QueueDispatcher {
         return termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.CLIENT_CANCEL);
     }
 
-    /** Starts queued tasks on free slots, in fair-queue order, until the pool has no free slot. */
+    void onDrainingQueue(java.util.function.Consumer<Pool> mover) {
+        this.drainingQueue = mover;
+    }
+
+    /**
+     * Starts queued tasks on free slots, in fair-queue order, until the pool has no free slot. A draining pool starts
+     * nothing: a task that reached its queue after the drain began (admitted just before) is moved on at once.
+     */
     void dispatch(Pool pool) {
         if (closed) {
+            return;
+        }
+        if (pool.draining()) {
+            drainingQueue.accept(pool);
             return;
         }
         List<TaskRun> toStart = new ArrayList<>();
@@ -387,14 +400,21 @@ public final class QueueDispatcher {
             if (run.spec().tenantId().equals(tenant) && run.state() == io.sluice.core.task.TaskState.QUEUED) {
                 SluiceError err = SluiceError.of(ErrorCode.CANCELED, reason).withEngine(run.pool().engine().wire(), run.pool().id());
                 boolean queuedStill;
-                // Taken out of the queue under the pool lock, so it cannot start between this check and its end.
-                synchronized (run.pool()) {
-                    queuedStill = run.queueEntry() != null;
-                    if (queuedStill) {
-                        run.pool().queue().remove(run.queueEntry());
-                        run.queued(null);
-                        runs.usage(tenant).queued.decrementAndGet();
+                while (true) {
+                    Pool pool = run.pool();
+                    // Taken out of the queue under the pool lock, so it cannot start between this check and its end.
+                    synchronized (pool) {
+                        if (run.pool() != pool) {
+                            continue; // a drain moved it to another pool meanwhile: take it out of that one
+                        }
+                        queuedStill = run.queueEntry() != null;
+                        if (queuedStill) {
+                            pool.queue().remove(run.queueEntry());
+                            run.queued(null);
+                            runs.usage(tenant).queued.decrementAndGet();
+                        }
                     }
+                    break;
                 }
                 if (queuedStill && termination.finish(run, new TaskEvent.Failed(err), TaskObserver.EndReason.TENANT_DISABLED)) {
                     n++;

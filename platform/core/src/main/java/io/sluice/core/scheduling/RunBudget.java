@@ -5,10 +5,14 @@ package io.sluice.core.scheduling;
  * remaining budgets then. {@code null} limits are unbounded. Cost is counted in configured units per prompt token
  * (estimated at admission) and per generated token.
  *
- * <p>Several tasks of one session running at once each see the whole remainder; the session's usage may then end
- * above its budget by what they spent together, and its next task is refused at admission.
+ * <p>The token budget holds when several tasks of one session run at once, on one instance or several (ADR 0035):
+ * each admission reserves the task's max_tokens out of what neither the session's usage nor the reservations of its
+ * other unfinished tasks hold, and {@code tokens} is what was left to this task then — so the tokens the session's
+ * tasks stream together never exceed its budget, and a task that found the budget fully reserved ends at its first
+ * token. Time and cost are still checked against the remainder each task saw at admission: concurrent tasks of one
+ * session may together overshoot those by what they spent at once, and the session's next task is then refused.
  *
- * @param tokens generated tokens this run may emit
+ * @param tokens generated tokens this run may emit: the session's tokens left to it at admission, its reservation's bound
  * @param timeMs decode milliseconds this run may use
  * @param cost cost units this run may use (its prompt included)
  * @param costPerPromptToken cost of one prompt token

@@ -282,6 +282,11 @@ final class RunExecutor {
         }
 
         private void end(GenerationOutcome outcome) {
+            if (run.log().sealed()) {
+                // Ended already (a session budget, a cancel, the watchdog): what the engine decoded after that was never
+                // streamed, and counting it would charge the session past the reservation it streamed within (ADR 0035).
+                return;
+            }
             if (outcome.incomplete() || outcome.tokensOut() > run.tokensOut()) {
                 // Said before the terminal event so a client sees why the answer is short, and what the engine
                 // counted (more than the token events when it packed tokens into one frame).

@@ -31,7 +31,12 @@ public final class TaskRun {
     private final AdmissionGate admission = new AdmissionGate();
     private final Instant createdAt;
     private final long admittedNanos;
-    private final Pool pool;
+    /**
+     * The pool the task waits for or runs on. Changes only while the task waits, when a drain moves it to another pool
+     * of its model ({@link DrainedQueues}), and then under the locks of both pools: a reader holding the lock of the
+     * pool it read here sees it unchanged until it lets go.
+     */
+    private volatile Pool pool;
     private final long queuePositionAtAdmission;
     private final long predictedStartMs;
     private final java.util.List<String> replicaPreference;
@@ -188,6 +193,12 @@ public final class TaskRun {
     }
 
     void queued(FairQueue.Entry<TaskRun> entry) {
+        this.queueEntry = entry;
+    }
+
+    /** The task waits in {@code target}'s queue now (a drain moved it); under the locks of both pools. */
+    void movedTo(Pool target, FairQueue.Entry<TaskRun> entry) {
+        this.pool = target;
         this.queueEntry = entry;
     }
 

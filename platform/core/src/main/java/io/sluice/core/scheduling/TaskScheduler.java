@@ -42,6 +42,7 @@ public final class TaskScheduler implements AutoCloseable {
     /** Set once probing started: from then on a pool's replicas change only through {@link #switchModel}. */
     private volatile boolean started;
     private final DispatchTrigger trigger;
+    private final DrainedQueues drainedQueues;
 
     /**
      * @param adapters creates the adapter of one replica
@@ -84,6 +85,9 @@ public final class TaskScheduler implements AutoCloseable {
         RunExecutor executor = new RunExecutor(termination, observers, trigger::dispatch, prober::reprobe);
         this.dispatcher = new QueueDispatcher(runs, termination, executor, observers, limits);
         trigger.target = dispatcher;
+        DrainedQueues drained = new DrainedQueues(pools, termination, trigger::dispatch);
+        this.drainedQueues = drained;
+        dispatcher.onDrainingQueue(drained::empty);
         this.watchdog = new Watchdog(pools, termination);
     }
 
@@ -154,11 +158,14 @@ public final class TaskScheduler implements AutoCloseable {
 
     /**
      * Starts or ends a drain of {@code pool} (POOL-3): while draining, nothing is dispatched to it and admission
-     * places no task on it; running tasks go on. Ending a drain dispatches what waits.
+     * places no task on it; running tasks go on. The tasks waiting for it move to another Ready pool of their model, or
+     * end {@code POOL_UNAVAILABLE} when none can take them ({@link DrainedQueues}). Ending a drain dispatches what waits.
      */
     public void draining(Pool pool, boolean draining) {
         pool.draining(draining);
-        if (!draining) {
+        if (draining) {
+            drainedQueues.empty(pool);
+        } else {
             dispatcher.dispatch(pool);
         }
     }

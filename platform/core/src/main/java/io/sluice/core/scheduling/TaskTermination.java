@@ -38,20 +38,27 @@ final class TaskTermination {
         if (eventId < 0) {
             return false;
         }
-        Pool pool = run.pool();
         Generation g = null;
         TenantUsage u = runs.usage(run.spec().tenantId());
-        synchronized (pool) {
-            if (run.queueEntry() != null) {
-                pool.queue().remove(run.queueEntry());
-                run.queued(null);
-                u.queued.decrementAndGet();
+        Pool pool;
+        while (true) {
+            pool = run.pool();
+            synchronized (pool) {
+                if (run.pool() != pool) {
+                    continue; // a drain moved the waiting task to another pool meanwhile: lock that one
+                }
+                if (run.queueEntry() != null) {
+                    pool.queue().remove(run.queueEntry());
+                    run.queued(null);
+                    u.queued.decrementAndGet();
+                }
+                if (pool.stopRunning(run) != null && run.replica() != null) {
+                    run.replica().release();
+                    g = run.generation();
+                    u.running.decrementAndGet();
+                }
             }
-            if (pool.stopRunning(run) != null && run.replica() != null) {
-                run.replica().release();
-                g = run.generation();
-                u.running.decrementAndGet();
-            }
+            break;
         }
         if (g != null && reason != TaskObserver.EndReason.COMPLETED) {
             g.cancel();

@@ -147,4 +147,28 @@ class FairQueueTest {
             assertThat(waitingNow).as("counting only what waits now is a lower bound").isLessThanOrEqualTo(predicted);
         }
     }
+
+    @Test
+    @DisplayName("inTagOrder lists the waiting entries in the order polling dispatches them, removed entries left out")
+    void inTagOrderIsDispatchOrder() {
+        Map<String, Double> tw = Map.of("acme", 3.0, "globex", 1.0);
+        FairQueue<String> q = new FairQueue<>(k -> weight(k, tw));
+        List<FairQueue.Entry<String>> removed = new ArrayList<>();
+        String[] tenants = {"acme", "globex", "initech"};
+        for (int i = 0; i < 60; i++) {
+            Priority p = i % 4 == 0 ? Priority.BATCH : Priority.INTERACTIVE;
+            FairQueue.Entry<String> e = q.enqueue(tenants[i % 3], p, "t" + i, 1_000L - i);
+            if (i % 7 == 3) {
+                removed.add(e);
+            }
+        }
+        removed.forEach(q::remove);
+        q.poll(); // virtual time moved on
+        List<String> listed = q.inTagOrder().stream().map(FairQueue.Entry::item).toList();
+        List<String> polled = new ArrayList<>();
+        while (q.size() > 0) {
+            polled.add(q.poll().orElseThrow().item());
+        }
+        assertThat(listed).hasSize(60 - removed.size() - 1).isEqualTo(polled);
+    }
 }

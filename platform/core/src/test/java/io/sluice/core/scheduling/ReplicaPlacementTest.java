@@ -21,7 +21,7 @@ class ReplicaPlacementTest {
     }
 
     private static Pool pool(Replica... replicas) {
-        return new Pool(new PoolConfig("p", "m", EngineKind.LLAMACPP, "0", null, null, null, null, null, null), List.of(replicas), k -> 1.0);
+        return new Pool(new PoolConfig("p", "m", EngineKind.LLAMACPP, "0", null, null, null, null, null, null, null), List.of(replicas), k -> 1.0);
     }
 
     private static String placed(Pool pool) {

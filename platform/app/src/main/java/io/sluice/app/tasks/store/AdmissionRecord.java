@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param tokensBudget token budget of the session when this task creates it (SES-4); null = unbounded
  * @param timeBudgetMs time budget of the session when this task creates it; null = unbounded
  * @param costBudget cost budget of the session when this task creates it; null = unbounded
+ * @param maxTokens the task's max_tokens: what its admission reserves of its session's token budget (ADR 0035)
  */
 public record AdmissionRecord(
         UUID taskId,
@@ -34,15 +35,6 @@ public record AdmissionRecord(
         long eventIdBound,
         Long tokensBudget,
         Long timeBudgetMs,
-        Double costBudget) {
-
-    /** A task whose session, if it creates it, has no budgets. */
-    public AdmissionRecord(UUID taskId, UUID sessionId, String tenantId, String fingerprint, String requestJson, String workload,
-            String modelRef, String engine, String priority, String poolId, int queuePosition, long predictedStartMs, long backoffMs,
-            OffsetDateTime createdAt, String policyName, String policyVersion, String policyDigest, String policyDecision,
-            String ownerInstance, long eventIdBound) {
-        this(taskId, sessionId, tenantId, fingerprint, requestJson, workload, modelRef, engine, priority, poolId, queuePosition,
-                predictedStartMs, backoffMs, createdAt, policyName, policyVersion, policyDigest, policyDecision, ownerInstance,
-                eventIdBound, null, null, null);
-    }
+        Double costBudget,
+        int maxTokens) {
 }

@@ -52,38 +52,53 @@ public final class TaskJournal implements OutcomeStore {
               select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                                    $9::text[], $10::text[], $11::int4[], $12::int8[], $13::int8[], $14::timestamptz[], $15::text[],
                                    $16::text[], $17::text[], $18::text[], $19::text[], $20::int8[], $21::int8[], $22::int8[],
-                                   $23::float8[])
+                                   $23::float8[], $26::int8[]) with ordinality
                 as u(id, session_id, tenant_id, fingerprint, request_json, workload, model_ref, engine, priority, pool_id,
                      queue_position, predicted_start_ms, backoff_ms, created_at, policy_name, policy_version, policy_digest,
-                     policy_decision, owner_instance, event_id_bound, tokens_budget, time_budget_ms, cost_budget)
+                     policy_decision, owner_instance, event_id_bound, tokens_budget, time_budget_ms, cost_budget, max_tokens, ord)
             ),
             turns as (
               select session_id, min(tenant_id) as tenant_id, count(*)::int4 as n, min(created_at) as at,
-                     min(tokens_budget) as tokens_budget, min(time_budget_ms) as time_budget_ms, min(cost_budget) as cost_budget
+                     min(tokens_budget) as tokens_budget, min(time_budget_ms) as time_budget_ms, min(cost_budget) as cost_budget,
+                     sum(max_tokens)::int8 as tokens_wanted
               from input group by session_id having count(distinct tenant_id) = 1
             ),
+            -- SES-4 under concurrency (ADR 0035): the tasks of a session reserve their max_tokens, in batch order, out of
+            -- what neither usage nor earlier reservations hold; the row lock of this upsert orders every instance's admissions.
             sessions_ok as (
-              insert into sessions as s (id, tenant_id, created_at, expires_at, turns, max_turns, tokens_budget, time_budget_ms, cost_budget)
+              insert into sessions as s (id, tenant_id, created_at, expires_at, turns, max_turns, tokens_budget, time_budget_ms, cost_budget,
+                                         tokens_reserved, tokens_left_at_last_admission)
               select session_id, tenant_id, at, at + $24::int8 * interval '1 millisecond', n, $25::int4, tokens_budget, time_budget_ms,
-                     cost_budget
+                     cost_budget, case when tokens_budget is null then 0 else least(tokens_wanted, tokens_budget) end, tokens_budget
               from turns where n <= $25::int4
-              on conflict (id) do update set turns = s.turns + excluded.turns
+              on conflict (id) do update set turns = s.turns + excluded.turns,
+                tokens_reserved = case when s.tokens_budget is null then s.tokens_reserved
+                  else s.tokens_reserved + least((select t.tokens_wanted from turns t where t.session_id = s.id),
+                                                 greatest(0, s.tokens_budget - s.tokens_used - s.tokens_reserved)) end,
+                tokens_left_at_last_admission = case when s.tokens_budget is null then null
+                  else greatest(0, s.tokens_budget - s.tokens_used - s.tokens_reserved) end
                 where s.tenant_id = excluded.tenant_id and s.deleted_at is null and s.expires_at > excluded.created_at
                   and s.turns + excluded.turns <= s.max_turns
                   and (s.tokens_budget is null or s.tokens_used < s.tokens_budget)
                   and (s.time_budget_ms is null or s.time_used_ms < s.time_budget_ms)
                   and (s.cost_budget is null or s.cost_used < s.cost_budget)
-              returning s.id, s.tokens_budget - s.tokens_used as tokens_left, s.time_budget_ms - s.time_used_ms as time_left,
+              returning s.id, s.tokens_left_at_last_admission as tokens_left, s.time_budget_ms - s.time_used_ms as time_left,
                         s.cost_budget - s.cost_used as cost_left, s.last_replica_id
+            ),
+            wanted_before as (
+              select ord, coalesce((sum(max_tokens) over (partition by session_id order by ord
+                                                          rows between unbounded preceding and 1 preceding))::int8, 0) as tokens
+              from input
             ),
             inserted as (
               insert into tasks (id, tenant_id, session_id, fingerprint, request_json, workload, model_ref, engine, priority, state,
                                  pool_id, queue_position, predicted_start_ms, backoff_ms, created_at, policy_name, policy_version,
-                                 policy_digest, policy_decision, owner_instance, event_id_bound)
+                                 policy_digest, policy_decision, owner_instance, event_id_bound, tokens_reserved)
               select i.id, i.tenant_id, i.session_id, i.fingerprint, i.request_json, i.workload, i.model_ref, i.engine, i.priority,
                      'queued', i.pool_id, i.queue_position, i.predicted_start_ms, i.backoff_ms, i.created_at, i.policy_name,
-                     i.policy_version, i.policy_digest, i.policy_decision, i.owner_instance, i.event_id_bound
-              from input i join sessions_ok so on so.id = i.session_id
+                     i.policy_version, i.policy_digest, i.policy_decision, i.owner_instance, i.event_id_bound,
+                     case when so.tokens_left is null then null else greatest(0, least(i.max_tokens, so.tokens_left - w.tokens)) end
+              from input i join sessions_ok so on so.id = i.session_id join wanted_before w on w.ord = i.ord
               on conflict (id) do nothing
               returning id
             )
@@ -107,7 +122,9 @@ public final class TaskJournal implements OutcomeStore {
             + " (tokens_budget is not null and tokens_used >= tokens_budget) or (time_budget_ms is not null and time_used_ms >= time_budget_ms)"
             + " or (cost_budget is not null and cost_used >= cost_budget) as exhausted from sessions where id = any($1::uuid[])";
 
-    private static final String REFUND_TURNS = "update sessions set turns = greatest(0, turns - $2) where id = $1";
+    /** Gives back the turns, and the token reservations (ADR 0035), that re-posts of recorded tasks took in a batch. */
+    private static final String REFUND_TURNS = "update sessions set turns = greatest(0, turns - $2),"
+            + " tokens_reserved = greatest(0, tokens_reserved - $3) where id = $1";
 
     /*
      * Also the session's side of each transition (SES-3, SES-4), in the same statement: a start records the replica
@@ -116,12 +133,14 @@ public final class TaskJournal implements OutcomeStore {
     private static final String TRANSITION = """
             with u as (
               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::int4[],
-                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[], $13::float8[])
+                                   $8::int8[], $9::int8[], $10::text[], $11::text[], $12::bool[], $13::float8[], $14::int8[])
                 as u(id, owner_instance, state, started_at, replica_id, ended_at, tokens_out, decode_ms, terminal_event_id,
-                     error_code, error_message, error_retriable, cost)
+                     error_code, error_message, error_retriable, cost, context_tokens)
             ),
             t as (
               update tasks t set state = u.state,
+                -- a drain may have moved the waiting task to another pool of its model (POOL-3): it ran where its replica is
+                pool_id = coalesce(split_part(u.replica_id, '/', 1), t.pool_id),
                 started_at = coalesce(t.started_at, u.started_at),
                 replica_id = coalesce(u.replica_id, t.replica_id),
                 ended_at = u.ended_at,
@@ -135,17 +154,23 @@ public final class TaskJournal implements OutcomeStore {
               where t.id = u.id and t.owner_instance = u.owner_instance
                 and (t.state = 'queued' or (t.state = 'running' and u.state <> 'running'))
               returning t.id, t.session_id, u.replica_id, u.state, coalesce(u.tokens_out, 0) as tokens_out,
-                        coalesce(u.decode_ms, 0) as decode_ms, coalesce(u.cost, 0) as cost
+                        coalesce(u.decode_ms, 0) as decode_ms, coalesce(u.cost, 0) as cost, coalesce(t.tokens_reserved, 0) as reserved,
+                        u.context_tokens
             ),
             per_session as (
               select session_id, (array_agg(replica_id) filter (where replica_id is not null))[1] as replica_id,
                      sum(tokens_out) filter (where state <> 'running') as tokens, sum(decode_ms) filter (where state <> 'running') as ms,
-                     sum(cost) filter (where state <> 'running') as cost
+                     sum(cost) filter (where state <> 'running') as cost, sum(reserved) filter (where state <> 'running') as reserved,
+                     (array_agg(context_tokens) filter (where context_tokens is not null))[1] as context_tokens
               from t group by session_id
             ),
             s as (
               update sessions s set last_replica_id = coalesce(p.replica_id, s.last_replica_id),
                 tokens_used = s.tokens_used + coalesce(p.tokens, 0),
+                -- the terminal outcome settles the task's reservation (ADR 0035): given back, what it emitted counted above
+                tokens_reserved = greatest(0, s.tokens_reserved - coalesce(p.reserved, 0)),
+                -- what the replica's KV cache holds for the session after its last turn there (kv_bytes of GET /v1/sessions)
+                context_tokens = coalesce(p.context_tokens, s.context_tokens),
                 time_used_ms = s.time_used_ms + coalesce(p.ms, 0),
                 cost_used = s.cost_used + coalesce(p.cost, 0)
               -- a start on the replica the session already names changes nothing: no row write
@@ -243,14 +268,15 @@ public final class TaskJournal implements OutcomeStore {
                         }
                     }
                     markHealthy();
+                    Map<UUID, io.sluice.app.sessions.SessionFigures> shares = tokenShares(batch, sessionsCounted);
                     if (inserted.size() == batch.size()) {
                         List<AdmissionResult> all = new ArrayList<>(batch.size());
                         for (AdmissionRecord r : batch) {
-                            all.add(new AdmissionResult.Recorded(sessionsCounted.get(r.sessionId())));
+                            all.add(new AdmissionResult.Recorded(shares.get(r.taskId())));
                         }
                         return CompletableFuture.completedFuture(all);
                     }
-                    return resolveRefused(batch, inserted, sessionsCounted);
+                    return resolveRefused(batch, inserted, sessionsCounted, shares);
                 })
                 .exceptionally(e -> {
                     throw unavailable("record the task", e);
@@ -282,6 +308,7 @@ public final class TaskJournal implements OutcomeStore {
         Long[] tokensBudget = new Long[n];
         Long[] timeBudget = new Long[n];
         Double[] costBudget = new Double[n];
+        Long[] maxTokens = new Long[n];
         for (int i = 0; i < n; i++) {
             AdmissionRecord r = batch.get(i);
             id[i] = r.taskId();
@@ -307,10 +334,11 @@ public final class TaskJournal implements OutcomeStore {
             tokensBudget[i] = r.tokensBudget();
             timeBudget[i] = r.timeBudgetMs();
             costBudget[i] = r.costBudget();
+            maxTokens[i] = (long) r.maxTokens();
         }
         return Tuple.from(new Object[] {id, session, tenant, fingerprint, request, workload, model, engine, priority, poolId, position,
             predicted, backoff, created, policyName, policyVersion, policyDigest, policyDecision, owner, bound, tokensBudget, timeBudget,
-            costBudget, sessionTtlMs, sessionMaxTurns});
+            costBudget, sessionTtlMs, sessionMaxTurns, maxTokens});
     }
 
     /**
@@ -319,7 +347,7 @@ public final class TaskJournal implements OutcomeStore {
      * it would have had — the last are written again alone.
      */
     private CompletionStage<List<AdmissionResult>> resolveRefused(List<AdmissionRecord> batch, Set<UUID> inserted,
-            Map<UUID, io.sluice.app.sessions.SessionFigures> sessionsCounted) {
+            Map<UUID, io.sluice.app.sessions.SessionFigures> sessionsCounted, Map<UUID, io.sluice.app.sessions.SessionFigures> shares) {
         List<UUID> missing = new ArrayList<>();
         for (AdmissionRecord r : batch) {
             if (!inserted.contains(r.taskId())) {
@@ -332,8 +360,9 @@ public final class TaskJournal implements OutcomeStore {
                 StoredTask t = StoredTask.of(r);
                 existing.put(t.id(), t);
             }
-            // A re-post whose session turn was counted in this batch gives the turn back.
+            // A re-post whose session turn was counted in this batch gives the turn, and its token reservation, back.
             Map<UUID, Integer> refunds = new LinkedHashMap<>();
+            Map<UUID, Long> reservedRefunds = new HashMap<>();
             List<UUID> sessionsToCheck = new ArrayList<>();
             for (AdmissionRecord r : batch) {
                 if (inserted.contains(r.taskId())) {
@@ -342,6 +371,7 @@ public final class TaskJournal implements OutcomeStore {
                 if (existing.containsKey(r.taskId())) {
                     if (sessionsCounted.containsKey(r.sessionId())) {
                         refunds.merge(r.sessionId(), 1, Integer::sum);
+                        reservedRefunds.merge(r.sessionId(), reservedBy(r, shares.get(r.taskId())), Long::sum);
                     }
                 } else if (!sessionsToCheck.contains(r.sessionId())) {
                     sessionsToCheck.add(r.sessionId());
@@ -349,7 +379,8 @@ public final class TaskJournal implements OutcomeStore {
             }
             CompletionStage<Void> refunded = CompletableFuture.completedFuture(null);
             for (Map.Entry<UUID, Integer> e : refunds.entrySet()) {
-                refunded = refunded.thenCompose(v -> pool.preparedQuery(REFUND_TURNS).execute(Tuple.of(e.getKey(), e.getValue()))
+                refunded = refunded.thenCompose(v -> pool.preparedQuery(REFUND_TURNS).execute(Tuple.of(e.getKey(), e.getValue(),
+                        reservedRefunds.getOrDefault(e.getKey(), 0L)))
                         .<Void>map(x -> null).toCompletionStage());
             }
             CompletionStage<Map<UUID, Row>> sessions = sessionsToCheck.isEmpty()
@@ -366,7 +397,7 @@ public final class TaskJournal implements OutcomeStore {
                 List<CompletionStage<AdmissionResult>> results = new ArrayList<>(batch.size());
                 for (AdmissionRecord r : batch) {
                     if (inserted.contains(r.taskId())) {
-                        results.add(CompletableFuture.completedFuture(new AdmissionResult.Recorded(sessionsCounted.get(r.sessionId()))));
+                        results.add(CompletableFuture.completedFuture(new AdmissionResult.Recorded(shares.get(r.taskId()))));
                     } else if (existing.containsKey(r.taskId())) {
                         results.add(CompletableFuture.completedFuture(new AdmissionResult.AlreadyRecorded(existing.get(r.taskId()))));
                     } else {
@@ -382,6 +413,29 @@ public final class TaskJournal implements OutcomeStore {
                 return all(results);
             });
         });
+    }
+
+    /**
+     * Each task's figures of its session (ADR 0035): the tokens left to it are what the session had left before the batch
+     * less what the tasks of its session earlier in the batch reserved — the same arithmetic as the admission statement's.
+     */
+    private static Map<UUID, io.sluice.app.sessions.SessionFigures> tokenShares(List<AdmissionRecord> batch,
+            Map<UUID, io.sluice.app.sessions.SessionFigures> sessionsCounted) {
+        Map<UUID, Long> wantedBefore = new HashMap<>();
+        Map<UUID, io.sluice.app.sessions.SessionFigures> shares = new HashMap<>();
+        for (AdmissionRecord r : batch) {
+            long before = wantedBefore.merge(r.sessionId(), (long) r.maxTokens(), Long::sum) - r.maxTokens();
+            io.sluice.app.sessions.SessionFigures f = sessionsCounted.get(r.sessionId());
+            if (f != null) {
+                shares.put(r.taskId(), f.tokensRemaining() == null ? f : f.withTokensRemaining(Math.max(0L, f.tokensRemaining() - before)));
+            }
+        }
+        return shares;
+    }
+
+    /** The tokens a task's admission reserved of its session's budget: its max_tokens, at most what was left to it. */
+    private static long reservedBy(AdmissionRecord r, io.sluice.app.sessions.SessionFigures share) {
+        return share == null || share.tokensRemaining() == null ? 0L : Math.min(r.maxTokens(), share.tokensRemaining());
     }
 
     /** Why a session refuses a task, or null when it would take the task alone. */
@@ -440,7 +494,7 @@ public final class TaskJournal implements OutcomeStore {
     public void recordStarted(TaskRun run) {
         OffsetDateTime at = OffsetDateTime.ofInstant(run.startedAt(), ZoneOffset.UTC);
         transitions.submit(new Transition(run.spec().taskId(), run.owner(), "running", at, run.replica().qualifiedId(), null, null,
-                null, null, null, null, null, null));
+                null, null, null, null, null, null, null));
     }
 
     /**
@@ -460,7 +514,7 @@ public final class TaskJournal implements OutcomeStore {
         Transition t = new Transition(run.spec().taskId(), run.owner(), state, started,
                 run.replica() == null ? null : run.replica().qualifiedId(), OffsetDateTime.now(ZoneOffset.UTC), (int) run.tokensOut(),
                 decodeMs, proposed.eventId(), err == null ? null : err.code().name(), err == null ? null : err.message(),
-                err == null ? null : err.retriable(), cost);
+                err == null ? null : err.retriable(), cost, contextTokens(run));
         return transitions.submit(t).thenCompose(won -> {
             if (won) {
                 return CompletableFuture.completedFuture(proposed);
@@ -501,6 +555,19 @@ public final class TaskJournal implements OutcomeStore {
                 t.poolId(), null, null, null, null, null));
     }
 
+    /**
+     * The tokens the task left in its replica's KV cache: its prompt (as the engine counted it, else as estimated at
+     * admission) and what it generated; null when it never ran on a replica.
+     */
+    private static Long contextTokens(TaskRun run) {
+        if (run.startedAt() == null || run.replica() == null) {
+            return null;
+        }
+        io.sluice.core.engine.GenerationOutcome o = run.engineOutcome();
+        long prompt = o != null && o.promptTokens() >= 0 ? o.promptTokens() : run.spec().estimatedPromptTokens();
+        return prompt + run.tokensOut();
+    }
+
     /** One lifecycle update; started and terminal updates of one task in one batch are merged. */
     private record Transition(
             UUID id,
@@ -515,7 +582,8 @@ public final class TaskJournal implements OutcomeStore {
             String errorCode,
             String errorMessage,
             Boolean errorRetriable,
-            Double cost) {
+            Double cost,
+            Long contextTokens) {
 
         boolean terminal() {
             return !"running".equals(state);
@@ -525,7 +593,7 @@ public final class TaskJournal implements OutcomeStore {
             return new Transition(id, owner, later.terminal() ? later.state : state,
                     startedAt != null ? startedAt : later.startedAt, later.replicaId != null ? later.replicaId : replicaId,
                     later.endedAt, later.tokensOut, later.decodeMs, later.terminalEventId, later.errorCode, later.errorMessage,
-                    later.errorRetriable, later.cost);
+                    later.errorRetriable, later.cost, later.contextTokens);
         }
     }
 
@@ -548,6 +616,7 @@ public final class TaskJournal implements OutcomeStore {
         String[] message = new String[n];
         Boolean[] retriable = new Boolean[n];
         Double[] cost = new Double[n];
+        Long[] context = new Long[n];
         int i = 0;
         for (Transition t : merged.values()) {
             id[i] = t.id;
@@ -563,10 +632,11 @@ public final class TaskJournal implements OutcomeStore {
             message[i] = t.errorMessage;
             retriable[i] = t.errorRetriable;
             cost[i] = t.cost;
+            context[i] = t.contextTokens;
             i++;
         }
         Tuple args = Tuple.from(new Object[] {id, owner, state, started, replica, ended, tokens, decode, terminalId, code, message, retriable,
-            cost});
+            cost, context});
         return pool.preparedQuery(TRANSITION).execute(args).toCompletionStage().thenApply(rows -> {
             Set<UUID> updated = new HashSet<>();
             for (Row r : rows) {
