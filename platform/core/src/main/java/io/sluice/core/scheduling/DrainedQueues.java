@@ -116,19 +116,7 @@ final class DrainedQueues {
         } catch (SluiceException noneServesItsParameters) {
             return null;
         }
-        Pool best = null;
-        double bestLoad = Double.MAX_VALUE;
-        for (Pool p : eligible) {
-            if (!p.ready() || !fits(spec, p)) {
-                continue;
-            }
-            double load = p.load();
-            if (best == null || load < bestLoad || (load == bestLoad && p.id().compareTo(best.id()) < 0)) {
-                best = p;
-                bestLoad = load;
-            }
-        }
-        return best;
+        return PlacementPlanner.leastLoadedReady(eligible, p -> fits(spec, p));
     }
 
     private static boolean fits(TaskSpec spec, Pool p) {

@@ -141,10 +141,18 @@ public final class PlacementPlanner {
     }
 
     private static Pool leastLoadedReady(List<Pool> eligible) {
+        return leastLoadedReady(eligible, p -> true);
+    }
+
+    /**
+     * The Ready pool of {@code eligible} with the lowest load that {@code accepts}, ties to the lowest pool id; null when
+     * none. Admission places with it, and a drain moves waiting tasks with it ({@link DrainedQueues}).
+     */
+    static Pool leastLoadedReady(List<Pool> eligible, java.util.function.Predicate<Pool> accepts) {
         Pool best = null;
         double bestLoad = Double.MAX_VALUE;
         for (Pool p : eligible) {
-            if (!p.ready()) {
+            if (!p.ready() || !accepts.test(p)) {
                 continue;
             }
             double load = p.load();
