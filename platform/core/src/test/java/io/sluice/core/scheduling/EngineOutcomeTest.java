@@ -15,16 +15,17 @@ import io.sluice.core.engine.GenerationRequest;
 import io.sluice.core.error.ErrorCode;
 import io.sluice.core.stream.TaskEvent;
 import io.sluice.core.task.EngineKind;
+import io.sluice.core.testing.Await;
 import io.sluice.core.task.TaskRequest;
 import io.sluice.core.task.TaskSpec;
 import io.sluice.core.task.TaskValidator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -87,7 +88,9 @@ class EngineOutcomeTest {
                 """);
         scheduler = new TaskScheduler(config, (p, r) -> new ManualEngine(r.id()), t -> 1.0, 60_000, OutcomeStore.IN_MEMORY);
         scheduler.start();
-        await(() -> scheduler.pools().pools().get(0).ready());
+        // Both replicas, not just the pool: the reset case needs a second Ready replica to retry on.
+        Await.until(Duration.ofSeconds(30), () -> scheduler.pools().pools().get(0).replicas().stream()
+                .allMatch(r -> r.state() == ReplicaState.READY), "both replicas became ready");
     }
 
     @AfterEach
@@ -95,20 +98,13 @@ class EngineOutcomeTest {
         scheduler.close();
     }
 
-    private static void await(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!c.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met in time").isLessThan(deadline);
-            Thread.sleep(5);
-        }
-    }
 
     private TaskRun submit(long maxTokens) throws InterruptedException {
         TaskSpec spec = TaskValidator.validate(new TaskRequest(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "completion",
                 "m", null, null, "interactive", null, null, null, "hello", null, maxTokens, null, null, null, null, null, null), "t");
         var pools = scheduler.pools().poolsServing(spec);
         TaskRun run = scheduler.dispatcher().enqueue(spec, scheduler.planner().place(spec, pools, List.of()), "test-instance");
-        await(() -> inFlight.containsKey(spec.taskId()));
+        Await.until(Duration.ofSeconds(30), () -> inFlight.containsKey(spec.taskId()), "the task reached an engine");
         return run;
     }
 
@@ -160,7 +156,7 @@ class EngineOutcomeTest {
         calls.clear();
         TaskRun reset = submit(8);
         inFlight.get(reset.spec().taskId()).onError(new EngineException(ErrorCode.WORKER_RESET, "engine closed the connection"));
-        await(() -> calls.size() == 2);
+        Await.until(Duration.ofSeconds(30), () -> calls.size() == 2, "the reset task was sent to the other replica");
         assertThat(calls.get(1)).isNotEqualTo(calls.get(0));
         inFlight.get(reset.spec().taskId()).onEnd(new GenerationOutcome(1, 1, 1, StopReason.MAX_TOKENS, false));
         assertThat(reset.terminalEvent().orElseThrow()).isInstanceOf(TaskEvent.End.class);
