@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -41,6 +42,9 @@ import java.util.Map;
  * @param chatTemplate llama.cpp: the chat template {@code /props} reports ({@code chat_template}, with its
  *     {@code bos_token} and {@code eos_token}); {@link SimChatTemplate#NONE} (the default) reports an empty one, as a
  *     server whose model carries none does (ADR 0037)
+ * @param gpus Triton: the GPU indices its model configuration lists in a {@code KIND_GPU} instance group
+ *     ({@code instance_group[].gpus}); {@code null} (the default) reports a {@code KIND_MODEL} group, which names none.
+ *     On the command line {@code gpus=0:1} (colons, as commas separate the spec's keys)
  */
 public record InstanceSpec(
         EngineKind engine,
@@ -60,7 +64,8 @@ public record InstanceSpec(
         boolean slotsEndpoint,
         boolean utf8Holdback,
         boolean interruptibleDecode,
-        SimChatTemplate chatTemplate) {
+        SimChatTemplate chatTemplate,
+        List<Integer> gpus) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_MODEL = "dev-tiny";
@@ -80,6 +85,10 @@ public record InstanceSpec(
         digest = digest == null || digest.isBlank() ? sha256Hex(model) : digest.toLowerCase(Locale.ROOT);
         fault = fault == null ? Fault.NONE : fault;
         chatTemplate = chatTemplate == null ? SimChatTemplate.NONE : chatTemplate;
+        gpus = gpus == null ? null : List.copyOf(gpus);
+        if (gpus != null && gpus.stream().anyMatch(g -> g < 0)) {
+            throw new IllegalArgumentException("gpus must be device indices >= 0, got " + gpus);
+        }
         apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -104,14 +113,14 @@ public record InstanceSpec(
     /** An instance of the given engine with every other setting at its default. */
     public static InstanceSpec of(EngineKind engine) {
         return new InstanceSpec(engine, DEFAULT_HOST, 0, DEFAULT_MODEL, DEFAULT_SLOTS, DEFAULT_TOKENS_PER_SECOND,
-                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false, false, SimChatTemplate.NONE);
+                null, DEFAULT_CTX, null, 0, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_MAX_QUEUE, Fault.NONE, null, true, false, false, SimChatTemplate.NONE, null);
     }
 
     /**
      * Parses the command-line form {@code engine=llamacpp,port=0,model=dev-tiny,slots=4,...}.
      *
      * <p>Keys: engine (required), host, port, model, slots, tokens_per_s, engine_version, ctx, digest,
-     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, interruptible_decode, chat_template (none, chatml, llama3), fault, fault_after_tokens, fault_count, fault_status,
+     * load_ms, queue_timeout_ms, max_queue, api_key, slots_endpoint, utf8_holdback, interruptible_decode, chat_template (none, chatml, llama3), gpus (Triton, 0:1), fault, fault_after_tokens, fault_count, fault_status,
      * fault_delay_ms. A digest left out defaults to the sha256 of the model name, so that it is stable.
      *
      * @throws IllegalArgumentException naming the offending key
@@ -161,6 +170,7 @@ public record InstanceSpec(
                     case "utf8_holdback" -> spec = spec.withUtf8Holdback(Boolean.parseBoolean(v));
                     case "interruptible_decode" -> spec = spec.withInterruptibleDecode(Boolean.parseBoolean(v));
                     case "chat_template" -> spec = spec.withChatTemplate(SimChatTemplate.fromId(v));
+                    case "gpus" -> spec = spec.withGpus(java.util.Arrays.stream(v.split(":")).map(Integer::valueOf).toList());
                     case "fault" -> faultMode = Fault.Mode.fromId(v);
                     case "fault_after_tokens" -> faultAfter = Integer.parseInt(v);
                     case "fault_count" -> faultCount = Integer.parseInt(v);
@@ -180,89 +190,94 @@ public record InstanceSpec(
 
     public InstanceSpec withUtf8Holdback(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, v, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withInterruptibleDecode(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, v, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, v, chatTemplate, gpus);
     }
 
     public InstanceSpec withChatTemplate(SimChatTemplate v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, v);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, v, gpus);
+    }
+
+    public InstanceSpec withGpus(List<Integer> v) {
+        return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, v);
     }
 
     public InstanceSpec withApiKey(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, v, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withSlotsEndpoint(boolean v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, v, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withHost(String v) {
         return new InstanceSpec(engine, v, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withPort(int v) {
         return new InstanceSpec(engine, host, v, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     /** Sets the model; a digest that was the default for the old model follows the new one. */
     public InstanceSpec withModel(String v) {
         String d = digest.equals(sha256Hex(model)) ? null : digest;
         return new InstanceSpec(engine, host, port, v, slots, tokensPerSecond, engineVersion, ctx, d, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withSlots(int v) {
         return new InstanceSpec(engine, host, port, model, v, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withTokensPerSecond(double v) {
         return new InstanceSpec(engine, host, port, model, slots, v, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withEngineVersion(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, v, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withCtx(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, v, digest, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withDigest(String v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, v, loadMs,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withLoadMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, v,
-                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withQueueTimeoutMs(long v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                v, maxQueue, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withMaxQueue(int v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, v, fault, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     public InstanceSpec withFault(Fault v) {
         return new InstanceSpec(engine, host, port, model, slots, tokensPerSecond, engineVersion, ctx, digest, loadMs,
-                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate);
+                queueTimeoutMs, maxQueue, v, apiKey, slotsEndpoint, utf8Holdback, interruptibleDecode, chatTemplate, gpus);
     }
 
     /** Lower-case hex sha256 of the UTF-8 bytes of {@code text}. */

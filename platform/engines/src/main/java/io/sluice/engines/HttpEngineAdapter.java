@@ -34,7 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Shared plumbing of the HTTP engine adapters: one Vert.x {@link HttpClient} per replica (HTTP/1.1 with
@@ -53,6 +55,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 abstract class HttpEngineAdapter implements EngineAdapter {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Longest a control request (probe, load, unload) may stay open, retry included: two connection attempts
+     * of 2 s and the request's own 5 s, plus a margin.
+     */
+    static final Duration CONTROL_DEADLINE = Duration.ofSeconds(10);
     /** Longest SSE line accepted; a larger one is a broken or hostile engine, not a token. */
     static final int MAX_LINE_CHARS = 1 << 20;
     /** Most of an error body kept for the message; the rest is read and dropped. */
@@ -155,11 +162,36 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     /** A GET's status and body (the body cut at {@link #MAX_ERROR_BODY_BYTES} when it is not 2xx). */
     record Answer(int status, String body) {}
 
+    /**
+     * Fails {@code result} with a timeout, and resets the request if one was sent, when it is still open after
+     * {@link #CONTROL_DEADLINE}. The request's own timeouts should fire long before; this JDK timer is the backstop for a
+     * completion Vert.x never delivers, which the adapter tests caught about once in 40 runs on a loaded machine
+     * (every event loop idle, the engine answering, the request neither answered nor timed out; cause not found).
+     */
+    private <T> CompletableFuture<T> withDeadline(CompletableFuture<T> result, String path, AtomicReference<HttpClientRequest> sent) {
+        ScheduledFuture<?> deadline = TIMER.schedule(() -> {
+            if (result.completeExceptionally(EngineErrors.transport(engineName(), path,
+                    new TimeoutException("no answer within " + CONTROL_DEADLINE.toMillis() + " ms")))) {
+                HttpClientRequest r = sent.get();
+                if (r != null) {
+                    r.reset();
+                }
+            }
+        }, CONTROL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((a, e) -> deadline.cancel(false));
+        return result;
+    }
+
     private CompletableFuture<Answer> getWithRetry(String path, boolean retry) {
         CompletableFuture<Answer> result = new CompletableFuture<>();
+        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        withDeadline(result, path, sent);
         RequestOptions o = request(HttpMethod.GET, path).setTimeout(PROBE_TIMEOUT.toMillis());
         client.request(o)
-                .compose(HttpClientRequest::send)
+                .compose(req -> {
+                    sent.set(req);
+                    return req.send();
+                })
                 .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(), body.toString(StandardCharsets.UTF_8))))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
@@ -207,10 +239,15 @@ abstract class HttpEngineAdapter implements EngineAdapter {
     /** POSTs a JSON body to a control path (not the task path) and only checks its status. */
     CompletableFuture<Void> postOk(String path, String jsonBody) {
         CompletableFuture<Void> result = new CompletableFuture<>();
+        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        withDeadline(result, path, sent);
         RequestOptions o = request(HttpMethod.POST, path).setTimeout(PROBE_TIMEOUT.toMillis())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         client.request(o)
-                .compose(req -> req.send(jsonBody))
+                .compose(req -> {
+                    sent.set(req);
+                    return req.send(jsonBody);
+                })
                 .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(), body.toString(StandardCharsets.UTF_8))))
                 .onComplete(ar -> {
                     if (ar.failed()) {

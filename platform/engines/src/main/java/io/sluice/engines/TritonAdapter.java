@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -100,8 +101,38 @@ public final class TritonAdapter extends HttpEngineAdapter {
                         instances += g.path("count").asInt(0);
                     }
                     return new EngineProbe(v.isEmpty() ? "triton" : "triton-" + v,
-                            digest != null && digest.matches("[0-9a-f]{64}") ? digest : null, model, ctx, instances, -1);
+                            digest != null && digest.matches("[0-9a-f]{64}") ? digest : null, model, ctx, instances, -1,
+                            gpus(cfg.path("instance_group")));
                 });
+    }
+
+    /**
+     * The GPUs the model's instance groups run on (SCH-6), ascending: {@code KIND_GPU} groups list them in {@code gpus};
+     * {@code KIND_CPU} groups use none. {@code null} when the configuration does not say: a {@code KIND_GPU} group
+     * without {@code gpus} runs on every GPU Triton sees, and {@code KIND_MODEL} (or {@code KIND_AUTO}) lets the
+     * backend choose.
+     */
+    static List<Integer> gpus(JsonNode groups) {
+        if (!groups.isArray() || groups.isEmpty()) {
+            return null;
+        }
+        java.util.TreeSet<Integer> used = new java.util.TreeSet<>();
+        for (JsonNode g : groups) {
+            String kind = g.path("kind").asText("KIND_AUTO");
+            if (kind.equals("KIND_CPU")) {
+                continue;
+            }
+            if (!kind.equals("KIND_GPU") || !g.path("gpus").isArray() || g.path("gpus").isEmpty()) {
+                return null;
+            }
+            for (JsonNode d : g.path("gpus")) {
+                if (!d.canConvertToInt() || d.asInt() < 0) {
+                    return null;
+                }
+                used.add(d.asInt());
+            }
+        }
+        return List.copyOf(used);
     }
 
     private void readDialect(JsonNode meta) {

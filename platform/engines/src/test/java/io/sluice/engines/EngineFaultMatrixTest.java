@@ -14,7 +14,6 @@ import io.sluice.enginesim.SimStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -156,10 +155,6 @@ class EngineFaultMatrixTest {
 
     private static void probeWhenReady(EngineAdapter adapter) {
         // Triton picks its request dialect from the model metadata the probe reads.
-        try {
-            adapter.probe().get(SimSupport.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("probe failed", e);
-        }
+        SimSupport.probe(adapter);
     }
 }

@@ -10,7 +10,6 @@ import io.sluice.core.task.EngineKind;
 import io.sluice.enginesim.DeterministicText;
 import io.sluice.enginesim.EngineSimulator;
 import io.sluice.enginesim.InstanceSpec;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,9 +36,7 @@ class EngineProtocolsTest {
         EngineAdapter adapter = SimSupport.adapter(kind, sim, EngineOptions.DEFAULTS);
         assertThat(adapter.kind()).isEqualTo(kind);
 
-        // A bound, not a timing claim: the first probe of a cold JVM once did not complete within 10 s on a CI run
-        // (cause not found; it takes about 0.1 s otherwise), so allow several of the adapter's 5 s request timeouts.
-        EngineProbe p = adapter.probe().get(30, TimeUnit.SECONDS);
+        EngineProbe p = SimSupport.probe(adapter);
         assertThat(p.engineVersion()).isNotBlank();
         assertThat(p.ctxMax()).isEqualTo(InstanceSpec.DEFAULT_CTX - (kind == EngineKind.TGI ? 0 : 0));
         if (kind != EngineKind.VLLM) {
@@ -61,6 +58,31 @@ class EngineProtocolsTest {
         }
         assertThat(o.incomplete()).isFalse();
         SimSupport.await("slot freed after the end", () -> sim.stats().active() == 0 && sim.stats().completed() == 1);
+    }
+
+    @Test
+    @DisplayName("SCH-6 Triton's probe reports the GPUs its KIND_GPU instance groups list; a KIND_MODEL group names none")
+    void tritonReportsItsGpus() throws Exception {
+        sim = EngineSimulator.start(SimSupport.spec(EngineKind.TRITON).withGpus(java.util.List.of(3, 2)));
+        EngineProbe pinned = SimSupport.probe(SimSupport.adapter(EngineKind.TRITON, sim, EngineOptions.DEFAULTS));
+        assertThat(pinned.gpus()).containsExactly(2, 3);
+        sim.close();
+
+        sim = EngineSimulator.start(SimSupport.spec(EngineKind.TRITON));
+        EngineProbe unsaid = SimSupport.probe(SimSupport.adapter(EngineKind.TRITON, sim, EngineOptions.DEFAULTS));
+        assertThat(unsaid.gpus()).as("the backend places a KIND_MODEL group itself").isNull();
+    }
+
+    @Test
+    @DisplayName("SCH-6 Triton instance groups: CPU groups use no GPU; a GPU group without a list, or KIND_AUTO, leaves it unknown")
+    void tritonInstanceGroupKinds() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(TritonAdapter.gpus(json.readTree("[{\"kind\":\"KIND_GPU\",\"gpus\":[1]},{\"kind\":\"KIND_CPU\",\"count\":2}]")))
+                .containsExactly(1);
+        assertThat(TritonAdapter.gpus(json.readTree("[{\"kind\":\"KIND_CPU\"}]"))).isEmpty();
+        assertThat(TritonAdapter.gpus(json.readTree("[{\"kind\":\"KIND_GPU\",\"count\":1}]"))).isNull();
+        assertThat(TritonAdapter.gpus(json.readTree("[{\"count\":1,\"gpus\":[0]}]"))).as("kind defaults to KIND_AUTO").isNull();
+        assertThat(TritonAdapter.gpus(json.readTree("[]"))).isNull();
     }
 
     @Test

@@ -48,7 +48,7 @@ class EngineSimProcessTest {
                 EngineKind kind = EngineKind.valueOf(entry.get("engine").asText().toUpperCase(java.util.Locale.ROOT));
                 EngineAdapter adapter = EngineAdapters.create(kind, URI.create(entry.get("url").asText()),
                         entry.get("model").asText(), EngineOptions.DEFAULTS, SimSupport.VERTX);
-                adapter.probe().get(SimSupport.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                SimSupport.probe(adapter);
                 SimSupport.Recorder r = new SimSupport.Recorder();
                 adapter.generate(SimSupport.request("a long story", 3000, 2), r);
                 recorders.add(r);

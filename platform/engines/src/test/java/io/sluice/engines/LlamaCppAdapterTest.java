@@ -63,7 +63,7 @@ class LlamaCppAdapterTest {
     @Test
     @DisplayName("POOL-4 probe reports engine version, model digest, slots and context from /health and /props, without /slots")
     void probe() throws Exception {
-        EngineProbe p = adapter.probe().get(5, TimeUnit.SECONDS);
+        EngineProbe p = SimSupport.probe(adapter);
         assertThat(p.engineVersion()).startsWith(sim.engineVersion());
         assertThat(p.modelDigest()).isEqualTo(sim.digest());
         assertThat(p.slots()).isEqualTo(2);

@@ -14,7 +14,6 @@ import io.sluice.enginesim.EngineSimulator;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -120,14 +119,14 @@ class LlamaCppDefectsTest {
         EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP).withChatTemplate(io.sluice.enginesim.SimChatTemplate.LLAMA3),
                 EngineOptions.DEFAULTS);
         assertThat(adapter.chatTemplate()).as("nothing is known before the first probe").isNull();
-        adapter.probe().get(10, TimeUnit.SECONDS);
+        SimSupport.probe(adapter);
         assertThat(adapter.chatTemplate().template()).isEqualTo(io.sluice.enginesim.SimChatTemplate.LLAMA3.template())
                 .contains("<|start_header_id|>");
         assertThat(adapter.chatTemplate().bosToken()).isEqualTo("<|begin_of_text|>");
         assertThat(adapter.chatTemplate().eosToken()).isEqualTo("<|eot_id|>");
         sim.close();
         EngineAdapter plain = start(SimSupport.spec(EngineKind.LLAMACPP), EngineOptions.DEFAULTS);
-        plain.probe().get(10, TimeUnit.SECONDS);
+        SimSupport.probe(plain);
         assertThat(plain.chatTemplate()).isNull();
     }
 
@@ -135,7 +134,7 @@ class LlamaCppDefectsTest {
     @DisplayName("readiness does not need /slots, which operators disable (it answers 501)")
     void readinessWithoutSlots() throws Exception {
         EngineAdapter adapter = start(SimSupport.spec(EngineKind.LLAMACPP).withSlotsEndpoint(false), EngineOptions.DEFAULTS);
-        var p = adapter.probe().get(10, TimeUnit.SECONDS);
+        var p = SimSupport.probe(adapter);
         assertThat(p.slots()).isEqualTo(2);
         assertThat(p.busySlots()).isEqualTo(-1);
         HttpResponse<String> slots = HttpClient.newHttpClient().send(
@@ -148,7 +147,7 @@ class LlamaCppDefectsTest {
     void apiKey() throws Exception {
         String key = "k-7f3a9c1e-never-log-me";
         EngineAdapter withKey = start(SimSupport.spec(EngineKind.LLAMACPP).withApiKey(key), EngineOptions.DEFAULTS.withApiKey(key));
-        withKey.probe().get(10, TimeUnit.SECONDS);
+        SimSupport.probe(withKey);
         SimSupport.Recorder ok = new SimSupport.Recorder();
         withKey.generate(SimSupport.request("Hello", 5, 1), ok);
         assertThat(ok.outcome().tokensOut()).isEqualTo(5);
@@ -173,7 +172,7 @@ class LlamaCppDefectsTest {
         String key = "vllm-key-42";
         sim = EngineSimulator.start(SimSupport.spec(EngineKind.VLLM).withApiKey(key));
         EngineAdapter a = SimSupport.adapter(EngineKind.VLLM, sim, EngineOptions.DEFAULTS.withApiKey(key));
-        a.probe().get(10, TimeUnit.SECONDS);
+        SimSupport.probe(a);
         SimSupport.Recorder r = new SimSupport.Recorder();
         a.generate(SimSupport.request("Hello", 5, 1), r);
         assertThat(r.outcome().tokensOut()).isEqualTo(5);

@@ -15,7 +15,6 @@ import io.sluice.enginesim.InstanceSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -60,7 +59,7 @@ class SamplingForwardingTest {
         sim = EngineSimulator.start(SimSupport.spec(kind));
         EngineAdapter adapter = SimSupport.adapter(kind, sim, EngineOptions.DEFAULTS);
         // The probe tells the Triton adapter its model's dialect and inputs.
-        adapter.probe().get(30, TimeUnit.SECONDS);
+        SimSupport.probe(adapter);
         return adapter;
     }
 
@@ -115,7 +114,7 @@ class SamplingForwardingTest {
         EngineAdapter a = start(kind);
         try (EngineSimulator other = EngineSimulator.start(SimSupport.spec(kind))) {
             EngineAdapter b = SimSupport.adapter(kind, other, EngineOptions.DEFAULTS);
-            b.probe().get(30, TimeUnit.SECONDS);
+            SimSupport.probe(b);
             Sampling s = honoured(kind);
             assertThat(generate(b, 11, s)).isEqualTo(generate(a, 11, s));
         }

@@ -46,6 +46,26 @@ final class SimSupport {
         return new GenerationRequest(UUID.randomUUID(), InstanceSpec.DEFAULT_MODEL, prompt, maxTokens, seed, null);
     }
 
+    /**
+     * The engine's probe once it answers, tried up to three times as the scheduler's prober retries a probe that
+     * failed: a control request whose completion Vert.x never delivers ends after the adapter's deadline instead
+     * of hanging, and the next probe answers (see {@code HttpEngineAdapter#withDeadline}).
+     */
+    static io.sluice.core.engine.EngineProbe probe(EngineAdapter adapter) {
+        AssertionError failed = new AssertionError("probe failed three times");
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return adapter.probe().get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while probing", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                failed.addSuppressed(e);
+            }
+        }
+        throw failed;
+    }
+
     /** Waits until the condition holds, failing after {@link #WAIT}; polls, never asserts on elapsed time. */
     static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + WAIT.toNanos();

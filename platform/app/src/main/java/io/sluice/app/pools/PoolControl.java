@@ -103,7 +103,7 @@ public class PoolControl {
             int free = r.freeSlotsSnapshot();
             total += slotsTotal;
             replicas.add(new ReplicaView(r.qualifiedId(), replicaState(p, r), probe == null ? null : probe.engineVersion(), digest(probe),
-                    slotsTotal, free, r.state() == ReplicaState.EXCLUDED ? null : r.lastError(),
+                    slotsTotal, free, probe == null ? null : probe.gpus(), r.state() == ReplicaState.EXCLUDED ? null : r.lastError(),
                     r.state() == ReplicaState.EXCLUDED ? exclusionReason(r) : null));
             if (r.lastError() != null && r.lastErrorAt() != null && r.state() != ReplicaState.READY
                     && (lastAt == null || r.lastErrorAt().isAfter(lastAt))) {

@@ -52,6 +52,7 @@ public final class PoolDtos {
             String modelDigest,
             int slotsTotal,
             int slotsFree,
+            List<Integer> gpus,
             String lastError,
             String excludedReason) {}
 

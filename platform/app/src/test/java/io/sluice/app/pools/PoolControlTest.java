@@ -40,7 +40,7 @@ class PoolControlTest extends ApiTest {
     @DisplayName("POOL-3 pools, pool and health answer the live replica states, slots and last error")
     void livePoolState() {
         asAdmin().get("/v1/pools").then().statusCode(200)
-                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-g", "pool-h", "pool-l", "pool-m", "pool-p1", "pool-p2",
+                .body("items.pool_id", equalTo(List.of("pool-a", "pool-b", "pool-c", "pool-d", "pool-f", "pool-g", "pool-h", "pool-k", "pool-l", "pool-m", "pool-p1", "pool-p2",
                         "pool-p3", "pool-s", "pool-t", "pool-v", "pool-w", "pool-x", "pool-z")));
         asAdmin().get("/v1/pools/pool-a").then().statusCode(200)
                 .body("engine", equalTo("llamacpp")).body("model_ref", equalTo("dev-tiny")).body("state", equalTo("ready"))

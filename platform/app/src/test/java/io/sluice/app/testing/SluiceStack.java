@@ -201,11 +201,19 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                         device_mask: "17"
                         replicas:
                           - {id: r0, url: "%s"}
+                      - id: pool-k
+                        model: mask-tiny
+                        engine: triton
+                        device_mask: "18-19"
+                        replicas:
+                          - {id: r0, url: "%s"}
+                          - {id: r1, url: "%s"}
                     """.formatted(instanceUrls.get("a0"), instanceUrls.get("a1"), instanceUrls.get("b0"), instanceUrls.get("f0"),
                     instanceUrls.get("f1"), instanceUrls.get("s0"), instanceUrls.get("d0"), instanceUrls.get("c0"), instanceUrls.get("l0"),
                     instanceUrls.get("m0"), instanceUrls.get("m1"), instanceUrls.get("h0"), instanceUrls.get("p1"),
                     instanceUrls.get("p2"), instanceUrls.get("p3"), instanceUrls.get("t0"), instanceUrls.get("v0"),
-                    instanceUrls.get("w0"), instanceUrls.get("z0"), instanceUrls.get("g0")));
+                    instanceUrls.get("w0"), instanceUrls.get("z0"), instanceUrls.get("g0"), instanceUrls.get("k0"),
+                    instanceUrls.get("k1")));
             Map<String, String> props = new HashMap<>(db.quarkusProperties());
             props.put("quarkus.oidc.auth-server-url", issuer.issuerUrl());
             props.put("sluice.config-file", config.toString());
@@ -250,7 +258,10 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
                 // fair-tiny: one slot, so that every task but the running one waits (SCH-1, SCH-2).
                 "engine=llamacpp,port=0,model=fair-tiny,slots=1,tokens_per_s=100",
                 // tmpl-tiny: an engine reporting its model's chat template in /props, as llama.cpp does (ADM-9, ADR 0037).
-                "engine=llamacpp,port=0,model=tmpl-tiny,slots=2,tokens_per_s=2000,chat_template=chatml");
+                "engine=llamacpp,port=0,model=tmpl-tiny,slots=2,tokens_per_s=2000,chat_template=chatml",
+                // mask-tiny: two Triton engines listing their GPUs; r1's GPU 20 lies outside pool-k's mask 18-19 (SCH-6).
+                "engine=triton,port=0,model=mask-tiny,slots=2,tokens_per_s=2000,gpus=18:19",
+                "engine=triton,port=0,model=mask-tiny,slots=2,tokens_per_s=2000,gpus=19:20");
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-jar", jar, "--exit-on-stdin-eof"));
         for (String s : specs) {
@@ -270,7 +281,7 @@ public class SluiceStack implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("engine simulator did not start: " + Files.readString(workDir.resolve("engine-sim.log")));
         }
         JsonNode list = JSON.readTree(ports.toFile());
-        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0", "z0", "g0"};
+        String[] names = {"a0", "a1", "b0", "f0", "f1", "s0", "d0", "c0", "l0", "m0", "m1", "h0", "p1", "p2", "p3", "t0", "v0", "w0", "z0", "g0", "k0", "k1"};
         for (int i = 0; i < names.length; i++) {
             instanceUrls.put(names[i], list.get(i).path("url").asText());
         }

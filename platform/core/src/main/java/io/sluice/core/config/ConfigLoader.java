@@ -16,7 +16,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -101,6 +103,15 @@ public final class ConfigLoader {
         return validate(yaml.readValue(yamlText, SluiceConfig.class));
     }
 
+    /** An engine URL as the network sees it: scheme and host case-folded, default port explicit, no trailing slash. */
+    private static String endpointKey(String url) {
+        URI u = URI.create(url);
+        String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = u.getPort() > 0 ? u.getPort() : ("https".equals(scheme) ? 443 : 80);
+        String path = u.getRawPath() == null ? "" : u.getRawPath().replaceAll("/+$", "");
+        return scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + port + path;
+    }
+
     private static String pathOf(JsonMappingException e) {
         StringBuilder sb = new StringBuilder("$");
         for (JsonMappingException.Reference r : e.getPath()) {
@@ -115,6 +126,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig validate(SluiceConfig c) {
         Set<String> poolIds = new HashSet<>();
+        Map<String, String> endpoints = new HashMap<>();
         for (int i = 0; i < c.pools().size(); i++) {
             SluiceConfig.PoolConfig p = c.pools().get(i);
             String at = "$.pools[" + i + "]";
@@ -138,6 +150,11 @@ public final class ConfigLoader {
             }
             if (p.samplerProfileVersion() != null && !LABEL.matcher(p.samplerProfileVersion()).matches()) {
                 throw fail(at + ".sampler_profile_version", "must match " + LABEL.pattern());
+            }
+            try {
+                DeviceMask.parse(p.deviceMask());
+            } catch (IllegalArgumentException e) {
+                throw fail(at + ".device_mask", e.getMessage());
             }
             if (p.kvBytesPerToken() != null && p.kvBytesPerToken() < 1) {
                 throw fail(at + ".kv_bytes_per_token", "must be positive");
@@ -165,11 +182,18 @@ public final class ConfigLoader {
                 }
                 try {
                     URI u = URI.create(r.url());
-                    if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+                    if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
                         throw new IllegalArgumentException("scheme");
                     }
                 } catch (RuntimeException e) {
                     throw fail(rat + ".url", "must be an http(s) URL");
+                }
+                // One engine listed twice would have its slots counted twice and run tasks of two pools on one device
+                // mask (SCH-6). One server hosting several models (Triton) is one endpoint per model, so the model counts.
+                String endpoint = endpointKey(r.url()) + " " + p.model();
+                String other = endpoints.putIfAbsent(endpoint, p.id() + "/" + r.id());
+                if (other != null) {
+                    throw fail(rat + ".url", "is the engine of replica " + other + " already, for the same model; list each engine once");
                 }
                 // The key becomes an HTTP header value; the message names the field, never the value.
                 if (r.apiKey() != null && !r.apiKey().chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {

@@ -62,6 +62,8 @@ public final class ConfigSchema {
         c.put("pools[].quant", label);
         c.put("pools[].sampler_profile_version", label);
         c.put("pools[].kv_bytes_per_token", "{\"minimum\":1}");
+        // The syntax DeviceMask.parse accepts; it also refuses indices above 1023 and backward ranges.
+        c.put("pools[].device_mask", "{\"pattern\":\"^ *[0-9]{1,4}( *- *[0-9]{1,4})?( *, *[0-9]{1,4}( *- *[0-9]{1,4})?)* *$\"}");
         c.put("pools[].queue.capacity{}", "{\"minimum\":0}");
         c.put("pools[].watchdog.wall_ms", "{\"exclusiveMinimum\":0}");
         c.put("pools[].watchdog.idle_ms", "{\"exclusiveMinimum\":0}");

@@ -1,5 +1,6 @@
 package io.sluice.core.scheduling;
 
+import io.sluice.core.config.DeviceMask;
 import io.sluice.core.config.SluiceConfig.PoolConfig;
 import io.sluice.core.engine.EngineProbe;
 import io.sluice.core.task.EngineKind;
@@ -35,9 +36,12 @@ public final class Pool {
     private final java.util.EnumMap<Priority, Integer> reserved = new java.util.EnumMap<>(Priority.class);
     private final ServiceEstimator estimator = new ServiceEstimator();
     private volatile boolean draining;
+    /** The GPUs the pool's engines may run on; a reload to another model keeps them (SCH-6). */
+    private final DeviceMask deviceMask;
 
     Pool(PoolConfig config, List<Replica> replicas, ToDoubleFunction<FairQueue.FlowKey> weights) {
         this.config = config;
+        this.deviceMask = DeviceMask.parse(config.deviceMask());
         this.replicas = List.copyOf(replicas);
         this.queue = new FairQueue<>(weights, run -> expectedTokens(run.spec()));
     }
@@ -56,6 +60,10 @@ public final class Pool {
 
     public PoolConfig config() {
         return config;
+    }
+
+    public DeviceMask deviceMask() {
+        return deviceMask;
     }
 
     public List<Replica> replicas() {

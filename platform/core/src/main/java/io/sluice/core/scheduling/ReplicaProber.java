@@ -84,6 +84,13 @@ final class ReplicaProber {
      */
     CompletableFuture<EngineProbe> stage(Pool pool, Replica replica, String model, LoadGate check) {
         return replica.adapter().probe()
+                .thenApply(p -> {
+                    String misplaced = outsideDeviceMask(pool, p);
+                    if (misplaced != null) {
+                        throw new LoadRefused(misplaced);
+                    }
+                    return p;
+                })
                 .thenCompose(p -> check.check(pool, p).toCompletableFuture().thenApply(reason -> {
                     if (reason != null) {
                         throw new LoadRefused(reason);
@@ -113,6 +120,12 @@ final class ReplicaProber {
         }
         EngineAdapter adapter = replica.adapter();
         adapter.probe().thenCompose(p -> {
+            // An engine that says it runs on GPUs outside the pool's mask would run the pool's tasks on another pool's
+            // devices (SCH-6): it serves nothing, and its answer does not count towards the pool's agreed build.
+            String misplaced = outsideDeviceMask(pool, p);
+            if (misplaced != null) {
+                throw new ReplicaMismatch(p, misplaced);
+            }
             // Every answer counts towards the pool's agreed build, Ready replicas' too: an engine restarted in
             // place with another build between two health checks must not keep serving the set.
             Pool.Agreement agreement = pool.report(replica, p);
@@ -166,6 +179,19 @@ final class ReplicaProber {
             }
             return null;
         });
+    }
+
+    /** Why the GPUs an engine reports are not the pool's to use (SCH-6), or {@code null} when they are or it does not say. */
+    static String outsideDeviceMask(Pool pool, EngineProbe p) {
+        if (p.gpus() == null || pool.deviceMask().covers(p.gpus())) {
+            return null;
+        }
+        return "the engine runs on GPUs " + join(p.gpus()) + ", of which " + join(pool.deviceMask().outside(p.gpus()))
+                + " lie outside the pool's device_mask " + pool.deviceMask();
+    }
+
+    private static String join(java.util.List<Integer> gpus) {
+        return gpus.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static boolean sameArtifact(EngineProbe ready, EngineProbe now) {

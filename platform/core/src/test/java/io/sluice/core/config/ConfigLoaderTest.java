@@ -76,4 +76,37 @@ class ConfigLoaderTest {
                 .hasMessageContaining("$.pools[0].replicas[0].api_key")
                 .hasMessageNotContaining("two words");
     }
+
+    @Test
+    @DisplayName("SCH-6 a device_mask that is not a list of GPU indices and ranges is refused at its path with the reason")
+    void deviceMaskSyntax() {
+        String masked = VALID.replace("engine: llamacpp", "engine: llamacpp\n    device_mask: \"0-3,6\"");
+        assertThat(new ConfigLoader(true).parse(masked).pools().get(0).deviceMask()).isEqualTo("0-3,6");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(masked.replace("0-3,6", "all")))
+                .isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageContaining("$.pools[0].device_mask").hasMessageContaining("'all' is not a list of GPU indices");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(masked.replace("0-3,6", "3-0")))
+                .hasMessageContaining("$.pools[0].device_mask").hasMessageContaining("runs backwards");
+    }
+
+    @Test
+    @DisplayName("SCH-6 one engine listed as two replicas of the same model is refused: its slots would count twice, its"
+            + " tasks run on two pools' masks; one server hosting two models is two endpoints")
+    void oneEngineListedTwice() {
+        String twoPools = """
+                pools:
+                  - {id: a, model: m, engine: triton, device_mask: "0", replicas: [{id: r0, url: "http://gpu-host:8000"}]}
+                  - {id: b, model: m, engine: triton, device_mask: "1", replicas: [{id: r0, url: "HTTP://GPU-HOST:8000/"}]}
+                """;
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(twoPools))
+                .isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageContaining("$.pools[1].replicas[0].url").hasMessageContaining("engine of replica a/r0");
+        String sameReplicaTwice = VALID.replace("- {id: r0, url: \"http://127.0.0.1:9001\"}",
+                "- {id: r0, url: \"http://127.0.0.1:9001\"}\n      - {id: r1, url: \"http://127.0.0.1:9001\"}");
+        assertThatThrownBy(() -> new ConfigLoader(true).parse(sameReplicaTwice))
+                .hasMessageContaining("$.pools[0].replicas[1].url").hasMessageContaining("pool-a/r0");
+
+        SluiceConfig twoModels = new ConfigLoader(true).parse(twoPools.replace("{id: b, model: m,", "{id: b, model: n,"));
+        assertThat(twoModels.pools()).hasSize(2);
+    }
 }

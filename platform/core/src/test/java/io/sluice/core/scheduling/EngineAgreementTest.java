@@ -25,7 +25,7 @@ class EngineAgreementTest {
                     replicas:
                 """);
         for (int i = 0; i < replicas; i++) {
-            yaml.append("      - {id: r").append(i).append(", url: \"http://127.0.0.1:1\"}\n");
+            yaml.append("      - {id: r").append(i).append(", url: \"http://127.0.0.1:").append(1 + i).append("\"}\n");
         }
         SluiceConfig config = new ConfigLoader(true).parse(yaml.toString());
         return new PoolRegistry(config, (pc, rc) -> null, t -> 1.0).pool("p").orElseThrow();

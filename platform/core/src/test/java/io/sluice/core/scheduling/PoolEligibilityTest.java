@@ -52,9 +52,9 @@ class PoolEligibilityTest {
                   - {id: l1, model: m, engine: llamacpp, quant: q4_k_m, sampler_profile_version: sp-1,
                      replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
                   - {id: l2, model: m, engine: llamacpp, quant: q4_k_m, sampler_profile_version: sp-2,
-                     replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
+                     replicas: [{id: r0, url: "http://127.0.0.1:2"}]}
                   - {id: t1, model: m, engine: tgi, sampler_profile_version: sp-1,
-                     replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
+                     replicas: [{id: r0, url: "http://127.0.0.1:3"}]}
                   - {id: bare, model: n, engine: vllm, replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
                 """);
     }
@@ -116,7 +116,7 @@ class PoolEligibilityTest {
         SluiceConfig onlyTgi = new ConfigLoader(true).parse("""
                 pools:
                   - {id: t1, model: m, engine: tgi, sampler_profile_version: sp-1, replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
-                  - {id: l1, model: m, engine: llamacpp, sampler_profile_version: sp-2, replicas: [{id: r0, url: "http://127.0.0.1:1"}]}
+                  - {id: l1, model: m, engine: llamacpp, sampler_profile_version: sp-2, replicas: [{id: r0, url: "http://127.0.0.1:2"}]}
                 """);
         PoolRegistry registry = new PoolRegistry(onlyTgi, (p, r) -> new Unused(p.engine()), t -> 1.0);
         TaskSpec spec = spec("m", null, "sp-1", new Sampling(null, null, null, null, 0.5, null, null));

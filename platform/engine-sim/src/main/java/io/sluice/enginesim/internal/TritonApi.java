@@ -262,10 +262,15 @@ final class TritonApi extends EngineApi {
                 .put("backend", "python")
                 .put("max_batch_size", 0);
         o.putObject("model_transaction_policy").put("decoupled", true);
-        o.putArray("instance_group").addObject()
+        ObjectNode group = o.putArray("instance_group").addObject()
                 .put("name", engine.spec().model() + "_0")
-                .put("kind", "KIND_MODEL")
                 .put("count", engine.spec().slots());
+        if (engine.spec().gpus() == null) {
+            group.put("kind", "KIND_MODEL");
+        } else {
+            group.put("kind", "KIND_GPU");
+            engine.spec().gpus().forEach(group.putArray("gpus")::add);
+        }
         ObjectNode params = o.putObject("parameters");
         // Where a deployment would record what it loaded; the simulator reports its digest here.
         params.putObject("model_digest").put("string_value", engine.spec().digest());
