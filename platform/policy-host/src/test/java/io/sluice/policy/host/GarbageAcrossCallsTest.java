@@ -12,7 +12,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SDK collects garbage at the end of every 8th call only, unless a call grew linear memory or the memory is larger
+ * The SDK collects garbage at the end of every 4th call only, unless a call grew linear memory or the memory is larger
  * than two pages (ADR 0040). These tests hold it to what ABI v1 promises: the memory limit is per call, so garbage left
  * by earlier calls must never cost a later call its memory, nor make the instance's memory grow call after call. The
  * {@code garbage-per-call} test plugin leaves the KiB named by the request label {@code garbage-kib} as garbage.
@@ -65,7 +65,7 @@ class GarbageAcrossCallsTest {
         String tenant = "mixed";
         // 6 MiB of garbage in 4 KiB buffers: linear memory doubles to 8 MiB, and one more doubling would not fit the
         // 16 MiB limit. Five small calls before each big one: rounds of six calls do not line up with a collection
-        // every 8th call, so a deferred collection would carry small garbage, or a big call's, into a big call.
+        // every 4th call, so a deferred collection would carry small garbage, or a big call's, into a big call.
         AdmitInput big = leaving(tenant, 6 * 1024);
         AdmitInput small = leaving(tenant, 12);
         for (int round = 0; round < 10; round++) {
