@@ -86,6 +86,11 @@ public final class DirectCall {
         }
     }
 
+    /** Bytes the JVM holds for this instance's guest and kernel memories (what its memory budget counts). */
+    public long memoryReservedBytes() {
+        return instance.memoryReservedBytes();
+    }
+
     public String policyName() {
         return policy.descriptor().name();
     }
