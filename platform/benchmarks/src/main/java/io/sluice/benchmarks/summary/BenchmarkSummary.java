@@ -277,8 +277,11 @@ public final class BenchmarkSummary {
         String benchmark = t.path("benchmark").asText();
         String percentile = t.path("percentile").asText();
         List<Dated> matching = new ArrayList<>();
+        // A target may name the runs of one build ("file": part of the file name) when runs of an older build of the
+        // same benchmark share its day.
+        String file = t.path("file").asText("");
         for (Dated d : dated(t.path("dir").asText())) {
-            if (jmhEntry(d.json, benchmark).isPresent()) {
+            if (jmhEntry(d.json, benchmark).isPresent() && d.name.contains(file)) {
                 matching.add(d);
             }
         }

@@ -78,6 +78,33 @@ class BenchmarkSummaryTest {
     }
 
     @Test
+    @DisplayName("a JMH target naming a file part reads only that build's runs, though another build ran the same day")
+    void jmhTargetNamingAFilePartReadsOnlyThoseRuns(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("results/jmh"));
+        String run = """
+                [{"benchmark": "x.PolicyBench.aot", "mode": "sample",
+                  "primaryMetric": {"score": 1.0, "scoreUnit": "ns/op", "scorePercentiles": {"50.0": %s}}}]
+                """;
+        Files.writeString(dir.resolve("results/jmh/2026-12-03-policy-old-1.json"), run.formatted("7000.0"));
+        Files.writeString(dir.resolve("results/jmh/2026-12-03-policy-new-1.json"), run.formatted("5000.0"));
+        Files.writeString(dir.resolve("results/jmh/2026-12-03-policy-new-2.json"), run.formatted("5400.0"));
+        Files.writeString(dir.resolve("targets.json"), """
+                {"targets": [
+                  {"what": "new build", "issue": 15, "kind": "jmh", "dir": "jmh", "file": "policy-new", "benchmark": "x.PolicyBench.aot",
+                   "percentile": "50.0", "unit": "µs", "better": "lower", "target": 5, "bar": 7},
+                  {"what": "every build", "issue": 15, "kind": "jmh", "dir": "jmh", "benchmark": "x.PolicyBench.aot",
+                   "percentile": "50.0", "unit": "µs", "better": "lower"}
+                ]}
+                """);
+
+        String table = new BenchmarkSummary(dir).render();
+
+        assertThat(table).contains("| new build | 15 | ≤ 5.00 µs (resolution bar ≤ 7.00 µs) | 5.20 µs (5.00–5.40, 2 runs) |")
+                .doesNotContain("[2026-12-03-policy-old-1](results/jmh/2026-12-03-policy-old-1.json), [2026-12-03-policy-new");
+        assertThat(table).contains("| every build | 15 | — | 5.40 µs (5.00–7.00, 3 runs) | reference |");
+    }
+
+    @Test
     @DisplayName("checked-in JMH results keep their scores and percentiles but not the raw samples")
     void jmhResultsAreCompacted(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("results/jmh"));
